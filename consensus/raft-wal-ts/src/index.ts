@@ -1,0 +1,2 @@
+// Public API of raft-wal-ts. See README.md for the format and the crash-safety argument.
+export {};

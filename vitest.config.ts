@@ -1,0 +1,46 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per layer of the testing pyramid (see test/DESIGN.md). `npm test` names the
+// projects that CI runs; long soaks live behind their own npm scripts.
+// Native better-sqlite3 and real fsync need process isolation: pool "forks".
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    passWithNoTests: true,
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-report.json' },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'wal', include: ['consensus/raft-wal-ts/test/**/*.test.ts'], testTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'storage', include: ['test/storage/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'routes', include: ['test/routes/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 300_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts', 'test/client/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // Cluster tests start real server processes; two at a time fit a 2-core machine.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
