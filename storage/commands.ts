@@ -1,0 +1,134 @@
+// FSM commands: the only way state changes. A command is built (and validated) by the HTTP
+// layer or a leader loop, proposed through Raft as bytes, and applied on every server by
+// storage/apply/*. Anything the leader chooses — session IDs, timestamps, expiry times —
+// travels inside the command, so every server applies the same bytes to the same result.
+//
+// Wire form: UTF-8 JSON of { v: COMMAND_VERSION, ...Command }. The `type` strings and field
+// names are part of the on-disk format (they live in the Raft log and in snapshots): never
+// rename one; add new types or optional fields instead, and bump COMMAND_VERSION only for a
+// change old code must refuse.
+//
+// Conventions: KV values are standard base64 (null = empty); uint64 Flags travel as decimal
+// strings; indexes are safe integers (Raft indexes never approach 2^53).
+
+export const COMMAND_VERSION = 1;
+
+// ---------------------------------------------------------------------------------- KV
+export interface KvWrite {
+  readonly key: string;
+  /** base64 of the value; null for an empty value. */
+  readonly value: string | null;
+  /** uint64 as a decimal string. */
+  readonly flags: string;
+}
+export type KvSet = { readonly type: 'kv.set' } & KvWrite;
+/** index 0 = create only if absent; otherwise update only if ModifyIndex == index. */
+export type KvCas = { readonly type: 'kv.cas'; readonly index: number } & KvWrite;
+export type KvLock = { readonly type: 'kv.lock'; readonly session: string } & KvWrite;
+export type KvUnlock = { readonly type: 'kv.unlock'; readonly session: string } & KvWrite;
+export interface KvDelete { readonly type: 'kv.delete'; readonly key: string }
+export interface KvDeleteTree { readonly type: 'kv.delete-tree'; readonly prefix: string }
+export interface KvDeleteCas { readonly type: 'kv.delete-cas'; readonly key: string; readonly index: number }
+/** Leader loop: drop tombstones whose index is <= upTo (older than tombstone_ttl). */
+export interface TombstoneReap { readonly type: 'kv.reap-tombstones'; readonly upTo: number }
+
+// ----------------------------------------------------------------------------- Sessions
+export interface SessionSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly node: string;
+  /** Nanoseconds, already defaulted (15 s) and validated; capped at 60 s when applied. */
+  readonly lockDelayNs: number;
+  readonly behavior: 'release' | 'delete';
+  /** Exactly as submitted (e.g. "15.0s"), "" for none. */
+  readonly ttl: string;
+  readonly nodeChecks: readonly string[] | null;
+  readonly serviceChecks: readonly { readonly id: string; readonly namespace: string }[] | null;
+}
+export interface SessionCreate { readonly type: 'session.create'; readonly session: SessionSpec }
+export interface SessionDestroy { readonly type: 'session.destroy'; readonly id: string }
+
+// ------------------------------------------------------------------------------ Catalog
+export interface NodeSpec {
+  readonly id: string;
+  readonly node: string;
+  readonly address: string;
+  readonly datacenter: string;
+  readonly taggedAddresses: Readonly<Record<string, string>> | null;
+  readonly meta: Readonly<Record<string, string>> | null;
+}
+export interface ServiceSpec {
+  readonly kind: string;
+  readonly id: string;
+  readonly service: string;
+  readonly tags: readonly string[] | null;
+  readonly address: string;
+  readonly taggedAddresses: Readonly<Record<string, { readonly Address: string; readonly Port: number }>> | null;
+  readonly meta: Readonly<Record<string, string>> | null;
+  readonly port: number;
+  readonly socketPath: string;
+  readonly weights: { readonly Passing: number; readonly Warning: number };
+  readonly enableTagOverride: boolean;
+  /** Opaque Consul sub-objects kept as given (Proxy, Connect, Locality). */
+  readonly extra: Readonly<Record<string, unknown>> | null;
+}
+export interface CheckSpec {
+  readonly node: string;
+  readonly checkId: string;
+  readonly name: string;
+  readonly status: 'passing' | 'warning' | 'critical' | 'maintenance';
+  readonly notes: string;
+  readonly output: string;
+  readonly serviceId: string;
+  readonly type: string;
+  readonly interval: string;
+  readonly timeout: string;
+  readonly exposedPort: number;
+  /** Consul's HealthCheck.Definition, only non-empty members. */
+  readonly definition: Readonly<Record<string, unknown>>;
+}
+export interface CatalogRegister {
+  readonly type: 'catalog.register';
+  readonly node: NodeSpec;
+  readonly skipNodeUpdate: boolean;
+  readonly service: ServiceSpec | null;
+  readonly checks: readonly CheckSpec[];
+}
+export interface CatalogDeregister {
+  readonly type: 'catalog.deregister';
+  readonly node: string;
+  /** Precedence as Consul: serviceId, then checkId, then the whole node. */
+  readonly serviceId: string | null;
+  readonly checkId: string | null;
+}
+
+// ---------------------------------------------------------------------------------- Txn
+export type TxnKvVerb =
+  | 'set' | 'cas' | 'lock' | 'unlock' | 'get' | 'get-or-empty' | 'get-tree'
+  | 'check-index' | 'check-session' | 'check-not-exists' | 'delete' | 'delete-tree' | 'delete-cas';
+export interface TxnKvOp {
+  readonly KV: {
+    readonly verb: TxnKvVerb;
+    readonly key: string;
+    readonly value: string | null;
+    readonly flags: string;
+    readonly index: number;
+    readonly session: string;
+  };
+}
+export type TxnCatalogVerb = 'set' | 'cas' | 'get' | 'delete' | 'delete-cas';
+export interface TxnNodeOp { readonly Node: { readonly verb: TxnCatalogVerb; readonly node: NodeSpec; readonly index: number } }
+export interface TxnServiceOp {
+  readonly Service: { readonly verb: TxnCatalogVerb; readonly node: string; readonly service: ServiceSpec; readonly index: number };
+}
+export interface TxnCheckOp { readonly Check: { readonly verb: TxnCatalogVerb; readonly check: CheckSpec; readonly index: number } }
+export type TxnOp = TxnKvOp | TxnNodeOp | TxnServiceOp | TxnCheckOp;
+export interface Txn { readonly type: 'txn'; readonly ops: readonly TxnOp[] }
+
+export type Command =
+  | KvSet | KvCas | KvLock | KvUnlock | KvDelete | KvDeleteTree | KvDeleteCas | TombstoneReap
+  | SessionCreate | SessionDestroy
+  | CatalogRegister | CatalogDeregister
+  | Txn;
+
+export type CommandType = Command['type'];
