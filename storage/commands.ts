@@ -132,3 +132,206 @@ export type Command =
   | Txn;
 
 export type CommandType = Command['type'];
+
+// ------------------------------------------------------------------------------ Results
+// What applying each command returns. Results are plain JSON values: a follower that forwarded
+// a proposal receives the leader's result over the wire. Operating errors Consul reports from
+// its state store (e.g. "Missing node registration") are values, never exceptions.
+
+/** Consul's error text for a request the state store refused; the HTTP layer answers 500. */
+export interface CommandError {
+  readonly error: string;
+}
+
+/** A key released or deleted by a session invalidation, and how long acquire must fail on it. */
+export interface LockDelay {
+  readonly key: string;
+  /** min(session LockDelay, 60 s) in milliseconds; enforced in memory on the leader. */
+  readonly delayMs: number;
+}
+
+/** Side effects of session invalidation any write may cause (destroy, node/check removal, critical check). */
+export interface Invalidations {
+  /** IDs of the sessions destroyed by this command, in the order they were invalidated. */
+  readonly invalidated: readonly string[];
+  readonly lockDelays: readonly LockDelay[];
+}
+
+/** A KV entry as a txn result carries it: value in base64 (null when empty or not returned). */
+export interface KvEntryWire {
+  readonly key: string;
+  readonly value: string | null;
+  readonly flags: string;
+  readonly lockIndex: number;
+  readonly session: string | null;
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+
+export interface TxnNodeWire extends NodeSpec {
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+export interface TxnServiceWire extends ServiceSpec {
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+export interface TxnCheckWire extends CheckSpec {
+  readonly serviceName: string;
+  readonly serviceTags: readonly string[];
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+
+export type TxnResultEntry =
+  | { readonly KV: KvEntryWire }
+  | { readonly Node: TxnNodeWire }
+  | { readonly Service: TxnServiceWire }
+  | { readonly Check: TxnCheckWire };
+
+export interface TxnError {
+  /** 0-based position of the failing op. */
+  readonly opIndex: number;
+  readonly what: string;
+}
+
+/** Success: results (in op order, deletes yield none) and errors null; rollback: the reverse. */
+export interface TxnApplyResult extends Invalidations {
+  readonly results: readonly TxnResultEntry[] | null;
+  readonly errors: readonly TxnError[] | null;
+}
+
+export interface CommandResults {
+  'kv.set': true;
+  'kv.cas': boolean;
+  'kv.lock': boolean | CommandError;
+  'kv.unlock': boolean | CommandError;
+  'kv.delete': true;
+  'kv.delete-tree': true;
+  'kv.delete-cas': boolean;
+  'kv.reap-tombstones': { readonly reaped: number };
+  'session.create': { readonly id: string } | CommandError;
+  'session.destroy': { readonly destroyed: boolean } & Invalidations;
+  'catalog.register': ({ readonly ok: true } & Invalidations) | CommandError;
+  'catalog.deregister': { readonly ok: true } & Invalidations;
+  txn: TxnApplyResult;
+}
+
+export type ResultOf<T extends CommandType> = CommandResults[T];
+export type CommandResult = CommandResults[CommandType];
+
+export function isCommandError(r: unknown): r is CommandError {
+  return typeof r === 'object' && r !== null && typeof (r as { error?: unknown }).error === 'string';
+}
+
+// ---------------------------------------------------------------------- Encode / decode
+
+const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>([
+  'kv.set', 'kv.cas', 'kv.lock', 'kv.unlock', 'kv.delete', 'kv.delete-tree', 'kv.delete-cas',
+  'kv.reap-tombstones', 'session.create', 'session.destroy', 'catalog.register',
+  'catalog.deregister', 'txn',
+]);
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes proposed through Raft. */
+export function encodeCommand(cmd: Command): Uint8Array {
+  return utf8Encoder.encode(JSON.stringify({ v: COMMAND_VERSION, ...cmd }));
+}
+
+/** Decodes a committed entry. Throws on anything undecodable: that is fatal to the node. */
+export function decodeCommand(data: Uint8Array): Command {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8Decoder.decode(data));
+  } catch (err) {
+    throw new Error(`undecodable command (${data.length} bytes): ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new Error('undecodable command: not an object');
+  const { v, type } = parsed as { v?: unknown; type?: unknown };
+  if (v !== COMMAND_VERSION) throw new Error(`undecodable command: version ${String(v)}, expected ${COMMAND_VERSION}`);
+  if (typeof type !== 'string' || !COMMAND_TYPES.has(type)) throw new Error(`undecodable command: unknown type ${String(type)}`);
+  return parsed as Command;
+}
+
+// --------------------------------------------------------------------------- Validation
+// Checks a proposer runs before a command enters the log (the HTTP layer maps failures to
+// Consul's 400s first; these guard every other path, e.g. a command forwarded by a follower).
+
+const UINT64_MAX = 18446744073709551615n;
+/** Consul caps a session's lock-delay at 60 s when it is applied (structs.MaxLockDelay). */
+export const MAX_LOCK_DELAY_MS = 60_000;
+
+/** A canonical decimal uint64 ("0", "42"; no sign, no leading zeros, ≤ 2^64-1). */
+export function isUint64Decimal(s: string): boolean {
+  return /^(0|[1-9][0-9]{0,19})$/.test(s) && BigInt(s) <= UINT64_MAX;
+}
+
+/** Consul's UUID shape (8-4-4-4-12 hex), as session and node IDs use. */
+export function isUuid(s: string): boolean {
+  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s);
+}
+
+const isIndex = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isB64OrNull = (v: unknown): boolean => v === null || (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0);
+
+function kvWriteError(w: KvWrite): string | null {
+  if (typeof w.key !== 'string' || w.key === '') return 'Missing key name';
+  if (!isB64OrNull(w.value)) return 'value is not base64';
+  if (typeof w.flags !== 'string' || !isUint64Decimal(w.flags)) return `invalid flags "${String(w.flags)}"`;
+  return null;
+}
+
+/** Returns why `cmd` must not be proposed, or null. Shallow: types and the invariants appliers assume. */
+export function validateCommand(cmd: Command): string | null {
+  switch (cmd.type) {
+    case 'kv.set':
+      return kvWriteError(cmd);
+    case 'kv.cas':
+      return kvWriteError(cmd) ?? (isIndex(cmd.index) ? null : 'invalid cas index');
+    case 'kv.lock':
+    case 'kv.unlock':
+      return kvWriteError(cmd) ?? (cmd.session === '' ? 'missing session' : null);
+    case 'kv.delete':
+      return cmd.key === '' ? 'Missing key name' : null;
+    case 'kv.delete-tree':
+      return typeof cmd.prefix === 'string' ? null : 'invalid prefix';
+    case 'kv.delete-cas':
+      return cmd.key === '' ? 'Missing key name' : isIndex(cmd.index) ? null : 'invalid cas index';
+    case 'kv.reap-tombstones':
+      return isIndex(cmd.upTo) ? null : 'invalid reap index';
+    case 'session.create':
+      return sessionSpecError(cmd.session);
+    case 'session.destroy':
+      return cmd.id === '' ? 'Missing session' : null;
+    case 'catalog.register':
+      return cmd.node.node === '' ? 'Must provide node' : null;
+    case 'catalog.deregister':
+      return cmd.node === '' ? 'Must provide node' : null;
+    case 'txn':
+      return txnError(cmd);
+  }
+}
+
+function sessionSpecError(s: SessionSpec): string | null {
+  if (!isUuid(s.id)) return `invalid session ID "${s.id}"`;
+  if (s.node === '') return 'Must provide Node';
+  if (s.behavior !== 'release' && s.behavior !== 'delete') return `Invalid Behavior setting '${String(s.behavior)}'`;
+  if (!isIndex(s.lockDelayNs)) return 'invalid LockDelay';
+  return null;
+}
+
+/** Consul caps a transaction at 128 operations (txn endpoint maxTxnOps). */
+export const MAX_TXN_OPS = 128;
+
+function txnError(cmd: Txn): string | null {
+  if (!Array.isArray(cmd.ops)) return 'ops must be an array';
+  if (cmd.ops.length > MAX_TXN_OPS) return `Transaction contains too many operations (${cmd.ops.length} > ${MAX_TXN_OPS})`;
+  for (const op of cmd.ops) {
+    if ('KV' in op && (typeof op.KV.key !== 'string' || !isB64OrNull(op.KV.value) || !isUint64Decimal(op.KV.flags) || !isIndex(op.KV.index))) {
+      return 'malformed KV operation';
+    }
+  }
+  return null;
+}
