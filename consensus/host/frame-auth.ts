@@ -185,16 +185,18 @@ class BodyReader {
   private at = 0;
   constructor(private readonly body: Uint8Array) {}
 
+  /** A copy (a Node Buffer's slice() would be a view into a shared pool). */
   bytes(n: number): Uint8Array {
     if (this.at + n > this.body.byteLength) throw new FrameError('handshake body too short');
-    const out = this.body.slice(this.at, this.at + n);
+    const out = new Uint8Array(n);
+    out.set(this.body.subarray(this.at, this.at + n));
     this.at += n;
     return out;
   }
 
   string(): string {
     const lenBytes = this.bytes(2);
-    const len = new DataView(lenBytes.buffer).getUint16(0);
+    const len = ((lenBytes[0] as number) << 8) | (lenBytes[1] as number);
     if (len > MAX_HELLO_STRING_BYTES) throw new FrameError('handshake string too long');
     try {
       return fromUtf8.decode(this.bytes(len));

@@ -137,7 +137,10 @@ export class FrameDecoder {
   }
 }
 
-function parseFrame(bytes: Uint8Array): Frame {
+function parseFrame(received: Uint8Array): Frame {
+  // A plain Uint8Array view, never a Node Buffer: consumers compare and slice with
+  // Uint8Array semantics.
+  const bytes = new Uint8Array(received.buffer, received.byteOffset, received.byteLength);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint8(4);
   const kind = view.getUint8(5);
