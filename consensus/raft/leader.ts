@@ -62,7 +62,7 @@ export function tickHeartbeat(r: Raft): void {
 /** Whether a quorum of voters was heard from within the last election timeout. */
 function quorumActive(r: Raft): boolean {
   const since = r.now - r.cfg.electionTicks;
-  return r.tracker.quorumHas((id, pr) => id === r.id || Math.max(pr.lastAckTick ?? -1, r.leaderSince) >= since);
+  return r.tracker.quorumHas((id, pr) => id === r.id || (pr.lastAckTick !== null && pr.lastAckTick > since));
 }
 
 function tickSnapshotSends(r: Raft): void {

@@ -72,8 +72,6 @@ export class Raft {
   electionElapsed = 0;
   heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
-  /** Tick at which this node last became leader. */
-  leaderSince = 0;
   leadTransferee: NodeId | null = null;
   uncommittedBytes = 0;
   /** New entries or a new commit index must be broadcast at the next Ready. */
@@ -299,7 +297,6 @@ export class Raft {
     this.reset(this.term);
     this.role = 'leader';
     this.leader = this.id;
-    this.leaderSince = this.now;
     this.stepFn = stepLeader;
     this.tickFn = tickHeartbeat;
     this.tracker.resetAll((this.log.lastIndex() + 1) as Index);

@@ -19,6 +19,7 @@ import {
   type ReadState,
   type SnapshotMeta,
   type Index,
+  type Term,
 } from '../../../consensus/raft/index.ts';
 
 /** Rounds of process-ready + deliver before stabilize() gives up (a livelock is a failure). */
@@ -48,6 +49,12 @@ export interface ClusterOptions {
   readonly fresh?: readonly string[];
   readonly config?: Omit<RaftOptions, 'id'>;
   readonly seed?: number;
+  /**
+   * Extra log per node after the bootstrap entry, as the term of each entry (commands named
+   * "t<term>i<index>"). Every node's persisted term becomes the highest term in any log, as
+   * if all had seen that term's leader.
+   */
+  readonly logs?: Readonly<Record<string, readonly number[]>>;
 }
 
 export function addressOf(id: string): string {
@@ -71,10 +78,13 @@ export class Cluster {
       ...(opts.nonvoters ?? []).map((id) => ({ id: nodeId(id), address: addressOf(id), suffrage: ServerSuffrage.Nonvoter })),
     ];
     const boot = bootstrap({ servers });
+    const maxTerm = Math.max(1, ...Object.values(opts.logs ?? {}).flat());
     for (const s of servers) {
       const storage = new MemoryStorage();
       storage.append([boot.entry]);
-      storage.setHardState(boot.hardState);
+      storage.setHardState({ ...boot.hardState, term: maxTerm as Term });
+      const terms = opts.logs?.[s.id] ?? [];
+      storage.append(terms.map((term, k) => command(term, k + 2, `t${term}i${k + 2}`)));
       this.start(s.id, storage, [], 0);
     }
     for (const id of opts.fresh ?? []) this.start(nodeId(id), new MemoryStorage(), [], 0);
@@ -250,6 +260,10 @@ export class Cluster {
     if (!res.ok) throw new Error(`propose on ${id}: ${res.error.code}`);
     return res.index;
   }
+}
+
+export function command(term: number, index: number, data: string): Entry {
+  return { term: term as Term, index: index as Index, type: EntryType.Command, data: bytes.encode(data) };
 }
 
 export function entriesOf(t: TestNode): Entry[] {
