@@ -1,0 +1,5 @@
+// The drizzle schema (drizzle-kit reads this file; see drizzle.config.ts).
+export * from './kv.ts';
+export * from './session.ts';
+export * from './catalog.ts';
+export * from './state.ts';
