@@ -1,7 +1,11 @@
 // What the HTTP layer needs from the rest of the server, owned by the HTTP layer (rqlite's
 // http.Store stance). app/ implements it over the Raft host and the SQLite store; tests
 // implement it over a real SQLite store and a single-node applier. Routes never see Raft.
-import type { Command } from '../storage/commands.ts';
+import type { WaitTimer } from '../storage/blocking-query.ts';
+import type { Command, ResultOf } from '../storage/commands.ts';
+import type { StateReads } from '../storage/state-store.ts';
+import type { SessionEntry } from '../storage/types.ts';
+import type { WatchHub } from '../storage/watch-hub.ts';
 
 export type ConsistencyMode = 'default' | 'stale' | 'consistent';
 
@@ -19,6 +23,29 @@ export interface ServerInfo {
   readonly version: string;
 }
 
+/** The HTTP layer's configurable limits (Consul's names in comments). */
+export interface HttpLimits {
+  /** kv_max_value_size: largest KV value, also the floor of the txn body limit. */
+  readonly kvMaxValueSize: number;
+  /** txn_max_req_len: largest /v1/txn body. */
+  readonly txnMaxReqLen: number;
+  /** default_query_time: blocking wait when ?wait is absent or not positive. */
+  readonly defaultQueryTimeMs: number;
+  /** max_query_time: ?wait is clamped to this. */
+  readonly maxQueryTimeMs: number;
+  /** session_ttl_min: shortest session TTL accepted (the longest is Consul's fixed 24 h). */
+  readonly sessionTtlMinMs: number;
+}
+
+/** Consul's defaults for HttpLimits. */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  kvMaxValueSize: 512 * 1024,
+  txnMaxReqLen: 512 * 1024,
+  defaultQueryTimeMs: 5 * 60_000,
+  maxQueryTimeMs: 10 * 60_000,
+  sessionTtlMinMs: 10_000,
+};
+
 export interface RaftStatus {
   /** The leader's cluster address "ip:port", or "" when there is none. */
   readonly leader: string;
@@ -29,7 +56,7 @@ export interface RaftStatus {
 export interface ApplyOutcome<R = unknown> {
   /** The Raft index the command was committed at (its CreateIndex/ModifyIndex). */
   readonly index: number;
-  /** The FSM's result for this command (see storage/commands.ts result types). */
+  /** The FSM's result for this command (see storage/commands.ts CommandResults). */
   readonly result: R;
 }
 
@@ -51,6 +78,16 @@ export class NotReadyForConsistentReadsError extends Error {
 
 export interface Services {
   readonly info: ServerInfo;
+  readonly limits: HttpLimits;
+
+  /** This server's applied state. Reads are synchronous and see whole applied batches. */
+  readonly state: StateReads;
+  /** Wakes blocking queries when the rows they read change (fed by the FSM after each batch). */
+  readonly watches: WatchHub;
+  /** The timer bounding a blocking query's wait (storage's realTimer in production). */
+  readonly waitTimer: WaitTimer;
+  /** Uniform in [0, 1): the blocking wait's jitter. Injected so tests are deterministic. */
+  random(): number;
 
   /**
    * Waits until this server may answer a read in `mode` from its local state:
@@ -67,18 +104,24 @@ export interface Services {
 
   /**
    * Proposes a command through Raft (forwarded to the leader when this server is not it) and
-   * resolves once it is applied locally. Leader-side pre-checks (lock-delay for KV acquire)
-   * run on the leader and surface as the command's ordinary result. Rejects with
+   * resolves once it is applied locally. Leader-side pre-checks (lock-delay for KV acquire and
+   * txn lock ops) run on the leader and surface as the command's ordinary result. Rejects with
    * NoClusterLeaderError when no leader accepts it within the hold timeout.
-   * `token` is the caller's ACL secret, re-authorized on the leader.
+   * `token` is the caller's ACL secret ("" for none), re-authorized on the leader.
    */
-  apply<R = unknown>(command: Command, token?: string): Promise<ApplyOutcome<R>>;
+  apply<C extends Command>(command: C, token: string): Promise<ApplyOutcome<ResultOf<C['type']>>>;
 
-  /** Resets a session's TTL timer on the leader. false when the session does not exist. */
-  renewSession(id: string, token?: string): Promise<boolean>;
+  /**
+   * Resets a session's TTL timer on the leader and returns the session as the leader holds it,
+   * or null when it does not exist (Consul answers 404).
+   */
+  renewSession(id: string, token: string): Promise<SessionEntry | null>;
 
   raftStatus(): RaftStatus;
 
   /** A fresh lowercase 8-4-4-4-12 UUID (session IDs, node IDs). Injected for tests. */
   uuid(): string;
+
+  /** Records an unexpected failure behind a 500 (app/ logs it; request tokens are never passed). */
+  reportError(error: unknown, request: { readonly method: string; readonly path: string }): void;
 }

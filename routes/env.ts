@@ -1,0 +1,10 @@
+// The Hono environment every router shares: what middleware puts on the context.
+import type { RequestQuery } from './middleware/query-options.ts';
+import type { Services } from './services.ts';
+
+export interface AppEnv {
+  Variables: {
+    readonly services: Services;
+    readonly query: RequestQuery;
+  };
+}

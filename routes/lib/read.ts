@@ -1,0 +1,41 @@
+// Serving a read the way Consul's RPC layer does: parse() the options, refuse other
+// datacenters, pass the consistency barrier, then run the query once or as a blocking query
+// (storage's loop over the watch hub) and report its index and the leader meta as headers.
+import type { Context } from 'hono';
+import { blockingQuery } from '../../storage/blocking-query.ts';
+import type { WatchKey } from '../../storage/types.ts';
+import type { AppEnv } from '../env.ts';
+import { setQueryMeta } from '../middleware/consul-headers.ts';
+import { requireLocalDatacenter, requireQueryOptions } from './rpc.ts';
+
+export interface Query<T extends { readonly index: number }> {
+  /** What the read depends on; a blocking query wakes when one of these changes. */
+  readonly watch: readonly WatchKey[];
+  /** The read itself, against this server's applied state. */
+  readonly run: () => T;
+}
+
+/** ?index beyond any Raft index this server could reach: block until the wait ends. */
+const toMinIndex = (index: bigint): number => (index > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(index));
+
+export async function serveQuery<T extends { readonly index: number }>(c: Context<AppEnv>, query: Query<T>): Promise<T> {
+  const options = requireQueryOptions(c);
+  requireLocalDatacenter(c);
+  const services = c.var.services;
+  await services.readBarrier(options.consistency);
+  let reruns = 0;
+  const result = await blockingQuery(services.watches, {
+    minIndex: toMinIndex(options.minIndex),
+    waitMs: options.waitMs,
+    watch: query.watch,
+    // Consul re-verifies leadership on every iteration of a ?consistent blocking query.
+    run: async () => {
+      if (reruns++ > 0 && options.consistency === 'consistent') await services.readBarrier('consistent');
+      return query.run();
+    },
+    signal: c.req.raw.signal,
+    timer: services.waitTimer,
+  });
+  setQueryMeta(c, result.index, services.readMeta());
+  return result;
+}
