@@ -130,8 +130,8 @@ export function proposeConfChange(r: Raft, change: ConfChange): ProposeResult {
   if (r.leadTransferee !== null) return { ok: false, error: { code: 'transferring' } };
   // One change at a time, and only after this leader committed an entry of its term: the
   // single-server safety argument needs the previous configuration committed (§4.1).
-  if (r.hasPendingConfChange()) return { ok: false, error: { code: 'confChangeInFlight' } };
   if (!r.committedEntryInCurrentTerm()) return { ok: false, error: { code: 'noCommitInTerm' } };
+  if (r.hasPendingConfChange()) return { ok: false, error: { code: 'confChangeInFlight' } };
   const next = nextConfiguration(r.configs.latest().configuration, change);
   if (!next.ok) return { ok: false, error: { code: 'invalidConfChange', error: next.error } };
   const e = r.appendEntry(EntryType.Configuration, encodeConfiguration(next.configuration));
