@@ -71,3 +71,18 @@ export class RemoteError extends Error {
     super(message);
   }
 }
+
+/**
+ * The core refused the operation for a reason other than leadership (a membership change is
+ * already in flight, too many uncommitted bytes, a leadership transfer is under way, ...).
+ * Nothing was appended; the caller may retry later.
+ */
+export class RejectedError extends Error {
+  override readonly name = 'RejectedError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

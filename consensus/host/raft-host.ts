@@ -1,0 +1,726 @@
+// RaftHost: the asynchronous driver around the pure Raft core. It owns the only RawNode of
+// this server and runs the Ready loop of consensus/DESIGN.md ("The Ready contract"):
+//
+//   install snapshot → persist (hard state, then entries: one group-committed fsync) while
+//   sending `messages` → apply committed entries (overlapping the fsync) → after the fsync send
+//   `messagesAfterPersist` → snapshot / compaction bookkeeping → advance.
+//
+// Inputs (ticks from the Clock, messages from the Transport, proposals from callers) are fed
+// to the core as they arrive — the core buffers them and their effects appear in the next
+// Ready — and wake the loop. Everything nondeterministic is injected (Clock, Rng, Transport,
+// Wal with its Vfs, SnapshotStore, Fsm), so the simulation can run several hosts in one
+// process and replay a seed. Storage failures and core invariant violations stop the host.
+import type { Wal } from 'raft-wal-ts';
+import {
+  type ConfChange,
+  type Configuration,
+  EntryType,
+  type Entry,
+  InvariantError,
+  type Message,
+  type NodeId,
+  type ProposeError,
+  type ProposeResult,
+  RawNode,
+  type RaftOptions,
+  type Ready,
+  type Rng,
+  type Role,
+  type SnapshotChunk,
+  type SnapshotMeta,
+  type SoftState,
+  type Status,
+} from '../raft/index.ts';
+import type { Clock, CancelTimer } from './clock.ts';
+import {
+  FatalStorageError,
+  LeadershipLostError,
+  NotLeaderError,
+  RejectedError,
+  ShutdownError,
+  TimeoutError,
+} from './errors.ts';
+import type { Fsm, FsmEntry, FsmEntryKind, FsmSnapshot } from './fsm.ts';
+import type { Logger } from './logger.ts';
+import { recover } from './recovery.ts';
+import { sendSnapshot, SnapshotReceiver } from './snapshot-transfer.ts';
+import { snapshotName, type SnapshotStore } from './snapshot-store.ts';
+import { RpcChannel, type PeerIdentity, type Transport } from './transport.ts';
+import { type Applied, ProposalWaiters, ReadWaiters } from './waiters.ts';
+import type { WalLogStorage } from './wal-storage.ts';
+
+export type { Applied } from './waiters.ts';
+
+/** Milliseconds per core tick unless configured: 10 ticks (1 s) to an election by default. */
+export const DEFAULT_TICK_MS = 100;
+/** How long a proposal, read barrier or membership change may take before TimeoutError. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+/** Proposals awaiting apply; beyond this new ones are refused (the core also caps bytes). */
+export const MAX_PENDING_PROPOSALS = 65_536;
+/** Entries per Fsm.apply call: one SQLite transaction stays a bounded amount of work. */
+export const MAX_APPLY_BATCH = 1_024;
+/** Snapshot streams running at once; more followers wait for a later request of the core. */
+export const MAX_SNAPSHOT_STREAMS = 2;
+
+export type ReadKind = 'lease' | 'readIndex';
+export type HostState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface RaftHostOptions {
+  /** This server's node id. */
+  readonly id: string;
+  /** This server's cluster address as it appears in the configuration. */
+  readonly address: string;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly transport: Transport;
+  readonly wal: Wal;
+  readonly snapshots: SnapshotStore;
+  readonly fsm: Fsm;
+  readonly logger: Logger;
+  readonly tickMs?: number;
+  /** Core tunables (election/heartbeat ticks, snapshot threshold, ...); id comes from `id`. */
+  readonly raft?: Omit<RaftOptions, 'id'>;
+  /** The configuration of a brand-new cluster; ignored when the data dir has Raft state. */
+  readonly bootstrap?: Configuration;
+  readonly operationTimeoutMs?: number;
+}
+
+export interface LeaderInfo {
+  readonly term: number;
+  readonly role: Role;
+  readonly leaderId: string | null;
+  readonly leaderAddress: string | undefined;
+  readonly isLeader: boolean;
+}
+
+export interface AppliedBatch {
+  readonly entries: readonly FsmEntry[];
+  readonly results: readonly unknown[];
+}
+
+export interface PeerProgress {
+  readonly id: string;
+  readonly address: string | undefined;
+  readonly match: number;
+  readonly next: number;
+  readonly state: 'probe' | 'replicate' | 'snapshot';
+  readonly voter: boolean;
+  /** Milliseconds since the follower last answered (null: not in this term). */
+  readonly lastContactMs: number | null;
+}
+
+export interface HostStatus {
+  readonly id: string;
+  readonly address: string;
+  readonly state: HostState;
+  readonly role: Role;
+  readonly term: number;
+  readonly leaderId: string | null;
+  readonly leaderAddress: string | undefined;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly snapshotIndex: number;
+  /** Milliseconds since this server last heard from the leader (0 on the leader, null with none). */
+  readonly lastContactMs: number | null;
+  readonly configuration: Configuration;
+  readonly configurationIndex: number;
+  /** Per-server replication progress; null unless leader. */
+  readonly progress: readonly PeerProgress[] | null;
+}
+
+type Listener<T> = (value: T) => void;
+
+const EMPTY = new Uint8Array(0);
+
+export class RaftHost {
+  readonly id: string;
+  private readonly tickMs: number;
+  private readonly timeoutMs: number;
+  private state: HostState = 'new';
+  private node: RawNode | undefined;
+  private storage: WalLogStorage | undefined;
+  private applied = 0;
+  private commit = 0;
+  private soft: SoftState = { role: 'follower', leader: null, term: 0 };
+  private configuration: Configuration = { servers: [] };
+  /** Cluster addresses by node id: the configuration's, plus ones learned from handshakes. */
+  private readonly addresses = new Map<string, string>();
+  private readonly proposals = new ProposalWaiters();
+  private readonly reads = new ReadWaiters();
+  private transfer: { deadline: number; resolve: (leader: string | null) => void; reject: (e: Error) => void } | undefined;
+  private readSeq = 0;
+  private cancelTick: CancelTimer | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  /** Core inputs that touch storage, run between Readies (see runBetweenReadies). */
+  private betweenReadies: (() => void)[] = [];
+  private snapshotTask: Promise<void> | undefined;
+  private readonly streams = new Set<string>();
+  private readonly receiver: SnapshotReceiver;
+  private readonly listeners = {
+    leader: new Set<Listener<LeaderInfo>>(),
+    applied: new Set<Listener<AppliedBatch>>(),
+    fatal: new Set<Listener<Error>>(),
+  };
+  private failure: Error | undefined;
+
+  constructor(private readonly opts: RaftHostOptions) {
+    this.id = opts.id;
+    this.tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
+    this.timeoutMs = opts.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    if (!(this.tickMs > 0) || !(this.timeoutMs > 0)) throw new RangeError('tickMs and operationTimeoutMs must be positive');
+    this.receiver = new SnapshotReceiver({
+      selfId: opts.id,
+      snapshots: opts.snapshots,
+      step: (chunk) => this.input(() => this.core.step(chunk)),
+      fatal: (err) => this.fail(err),
+    });
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Recovers from the data directory (or bootstraps), then starts ticking and the Ready loop. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`RaftHost.start() in state ${this.state}`);
+    this.state = 'starting';
+    const { wal, snapshots, fsm, logger, bootstrap } = this.opts;
+    const recovered = await recover({ wal, snapshots, fsm, logger, bootstrap });
+    this.storage = recovered.storage;
+    this.applied = recovered.applied;
+    this.node = new RawNode({
+      config: { ...this.opts.raft, id: this.id as NodeId },
+      storage: recovered.storage,
+      rng: this.opts.rng,
+      applied: recovered.applied,
+    });
+    this.commit = this.node.status().commit;
+    this.setConfiguration(this.node.configuration().configuration);
+    this.opts.transport.onMessages((messages, from) => this.onMessages(messages, from));
+    this.opts.transport.handle(RpcChannel.Snapshot, (payload) => this.receiver.handle(payload));
+    this.state = 'running';
+    this.scheduleTick();
+    this.loop = this.run();
+  }
+
+  /**
+   * Stops ticking, finishes the Ready in progress, fails every waiter with ShutdownError. The
+   * injected Wal, Transport, SnapshotStore and Fsm stay open: their owner closes them.
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'new') this.state = 'stopped';
+    if (this.state !== 'running' && this.state !== 'starting') {
+      await this.loop;
+      return;
+    }
+    this.state = 'stopping';
+    this.cancelTick?.();
+    this.kick();
+    await this.loop;
+    await this.snapshotTask;
+    await this.receiver.abort().catch(() => {});
+    this.opts.transport.handle(RpcChannel.Snapshot, undefined);
+    this.failWaiters(() => new ShutdownError());
+    this.state = 'stopped';
+  }
+
+  // ---- the public API ----------------------------------------------------------------------
+
+  /** Appends `data` as an FSM command; resolves once it is applied here, with the FSM's result. */
+  propose(data: Uint8Array): Promise<Applied> {
+    return this.track(() => this.core.propose(data, 'command'));
+  }
+
+  /**
+   * Resolves with a read index once the local FSM has applied it: reads served after that are
+   * linearizable ('readIndex') or linearizable under the leader-lease assumption ('lease').
+   * Followers ask the leader (the core forwards the read index request).
+   */
+  readBarrier(kind: ReadKind): Promise<number> {
+    const gate = this.gate();
+    if (gate !== undefined) return Promise.reject(gate);
+    return new Promise<number>((resolve, reject) => {
+      const waiter = { deadline: this.opts.clock.now() + this.timeoutMs, resolve, reject };
+      if (kind === 'lease' && this.leaseReadIndex() !== undefined) {
+        this.reads.addAwaitingApply(this.leaseReadIndex() as number, waiter, this.applied);
+        return;
+      }
+      const context = `${this.id}/${++this.readSeq}`;
+      const result = this.guard(() => this.core.readIndex(context));
+      if (result === undefined) return reject(this.failure ?? new ShutdownError());
+      if (!result.ok) {
+        return reject(result.error.code === 'noLeader' ? this.notLeader() : new RejectedError(result.error.code, 'too many pending reads'));
+      }
+      this.reads.addAwaitingIndex(context, waiter);
+      this.kick();
+    });
+  }
+
+  addVoter(id: string, address: string): Promise<number> {
+    return this.changeMembership({ type: 'addVoter', id: id as NodeId, address });
+  }
+
+  addNonvoter(id: string, address: string): Promise<number> {
+    return this.changeMembership({ type: 'addNonvoter', id: id as NodeId, address });
+  }
+
+  removeServer(id: string): Promise<number> {
+    return this.changeMembership({ type: 'remove', id: id as NodeId });
+  }
+
+  promote(id: string): Promise<number> {
+    return this.changeMembership({ type: 'promote', id: id as NodeId });
+  }
+
+  demote(id: string): Promise<number> {
+    return this.changeMembership({ type: 'demote', id: id as NodeId });
+  }
+
+  /**
+   * Hands leadership to `target` (default: the most up-to-date voter) and resolves with the
+   * new leader's id once this server has stepped down.
+   */
+  transferLeadership(target?: string): Promise<string | null> {
+    const gate = this.gate();
+    if (gate !== undefined) return Promise.reject(gate);
+    if (this.soft.role !== 'leader') return Promise.reject(this.notLeader());
+    if (this.transfer !== undefined) return Promise.reject(new RejectedError('transferring', 'a leadership transfer is already in progress'));
+    const to = target ?? this.bestTransferTarget();
+    if (to === undefined) return Promise.reject(new RejectedError('noTarget', 'no other voter to transfer leadership to'));
+    const result = this.guard(() => this.core.transferLeadership(to as NodeId));
+    if (result === undefined) return Promise.reject(this.failure ?? new ShutdownError());
+    if (!result.ok) {
+      const e = result.error;
+      return Promise.reject(e.code === 'noLeader' ? this.notLeader() : new RejectedError(e.code, `cannot transfer leadership to ${to}: ${e.code}`));
+    }
+    this.kick();
+    return new Promise((resolve, reject) => {
+      this.transfer = { deadline: this.opts.clock.now() + this.timeoutMs, resolve, reject };
+    });
+  }
+
+  status(): HostStatus {
+    const s: Status = this.core.status();
+    const leaderId = s.leader;
+    return {
+      id: this.id,
+      address: this.opts.address,
+      state: this.state,
+      role: s.role,
+      term: s.term,
+      leaderId,
+      leaderAddress: leaderId === null ? undefined : this.addresses.get(leaderId),
+      commitIndex: s.commit,
+      appliedIndex: this.applied,
+      firstIndex: s.firstIndex,
+      lastIndex: s.lastIndex,
+      snapshotIndex: this.storage?.snapshot().index ?? 0,
+      lastContactMs: s.role === 'leader' ? 0 : leaderId === null ? null : s.ticksSinceLeaderContact * this.tickMs,
+      configuration: s.configuration,
+      configurationIndex: s.configurationIndex,
+      progress:
+        s.progress?.map((p) => ({
+          id: p.id,
+          address: this.addresses.get(p.id),
+          match: p.match,
+          next: p.next,
+          state: p.state,
+          voter: p.voter,
+          lastContactMs: p.ticksSinceAck === null ? null : p.ticksSinceAck * this.tickMs,
+        })) ?? null,
+    };
+  }
+
+  isLeader(): boolean {
+    return this.state === 'running' && this.soft.role === 'leader';
+  }
+
+  /** Called on every change of role, term or known leader. Returns an unsubscribe function. */
+  onLeaderChange(listener: Listener<LeaderInfo>): () => void {
+    return this.subscribe(this.listeners.leader, listener);
+  }
+
+  /** Called after every applied batch with the FSM's results (lock-delay bookkeeping, ...). */
+  onApplied(listener: Listener<AppliedBatch>): () => void {
+    return this.subscribe(this.listeners.applied, listener);
+  }
+
+  /** Called once if the host stops on a storage failure or an invariant violation. */
+  onFatal(listener: Listener<Error>): () => void {
+    return this.subscribe(this.listeners.fatal, listener);
+  }
+
+  // ---- inputs ------------------------------------------------------------------------------
+
+  private get core(): RawNode {
+    if (this.node === undefined) throw new Error('RaftHost is not started');
+    return this.node;
+  }
+
+  private onMessages(messages: readonly Message[], from: PeerIdentity): void {
+    if (this.state !== 'running') return;
+    if (!this.addresses.has(from.nodeId) && from.address.length > 0) this.addresses.set(from.nodeId, from.address);
+    this.input(() => {
+      for (const m of messages) {
+        // Snapshot bytes travel only on the RPC channel (snapshot-transfer.ts).
+        if (m.type !== 'snapshot') this.core.step(m);
+      }
+    });
+  }
+
+  private scheduleTick(): void {
+    this.cancelTick = this.opts.clock.setTimer(this.tickMs, () => {
+      if (this.state !== 'running') return;
+      this.input(() => this.core.tick());
+      const now = this.opts.clock.now();
+      this.proposals.expire(now);
+      this.reads.expire(now);
+      if (this.transfer !== undefined && this.transfer.deadline <= now) {
+        this.transfer.reject(new TimeoutError('leadership transfer did not complete in time'));
+        this.transfer = undefined;
+      }
+      this.scheduleTick();
+    });
+  }
+
+  /** Feeds the core and wakes the loop; a throw from the core is fatal. */
+  private input(feed: () => void): void {
+    if (this.state !== 'running') return;
+    if (this.guard(feed) !== undefined) this.kick();
+  }
+
+  /** Runs a core call; an exception (an invariant violation) stops the host. */
+  private guard<T>(call: () => T): T | undefined {
+    try {
+      return call();
+    } catch (err) {
+      this.fail(err);
+      return undefined;
+    }
+  }
+
+  private kick(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private track(propose: () => ProposeResult): Promise<Applied> {
+    const gate = this.gate();
+    if (gate !== undefined) return Promise.reject(gate);
+    if (this.proposals.size >= MAX_PENDING_PROPOSALS) {
+      return Promise.reject(new RejectedError('tooManyProposals', 'too many proposals in flight'));
+    }
+    const result = this.guard(propose);
+    if (result === undefined) return Promise.reject(this.failure ?? new ShutdownError());
+    if (!result.ok) return Promise.reject(this.proposeError(result.error));
+    this.kick();
+    return new Promise<Applied>((resolve, reject) => {
+      this.proposals.add({ index: result.index, term: result.term, deadline: this.opts.clock.now() + this.timeoutMs, resolve, reject });
+    });
+  }
+
+  private changeMembership(change: ConfChange): Promise<number> {
+    return this.track(() => this.core.proposeConfChange(change)).then((a) => a.index);
+  }
+
+  // ---- the Ready loop ----------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    try {
+      // Runs for the life of the host: ends when stop() or a failure changes the state.
+      while (this.state === 'running') {
+        this.runBetweenReadies();
+        if (!this.core.hasReady()) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          continue;
+        }
+        const rd = this.core.ready();
+        await this.handleReady(rd);
+        if (this.state !== 'running' && this.state !== 'stopping') return;
+        this.core.advance(rd);
+        // After advance: the core's applied index now includes this Ready's entries.
+        if (rd.snapshotDue) this.startSnapshot();
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState !== null) this.onSoftState(rd.softState);
+    if (rd.configuration !== null) this.setConfiguration(rd.configuration.configuration);
+    if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
+    this.sendAll(rd.messages);
+    const persisted = this.persist(rd);
+    // Committed entries were persisted by earlier Readies: apply them while this one syncs.
+    this.applyCommitted(rd.committedEntries);
+    for (const rs of rd.readStates) this.reads.indexKnown(rs.context, rs.index, this.applied);
+    await persisted;
+    this.sendAll(rd.messagesAfterPersist);
+    if (rd.compactTo !== null) await this.storageOp(() => this.store.compact(rd.compactTo!));
+  }
+
+  /** Hard state first (its commit clamped to the durable log), then the entries. */
+  private async persist(rd: Ready): Promise<void> {
+    if (rd.hardState !== null) {
+      const hs = rd.hardState;
+      await this.storageOp(() => this.store.setHardState(hs));
+      this.commit = hs.commit;
+    }
+    if (rd.entries.length > 0) await this.storageOp(() => this.store.append(rd.entries));
+  }
+
+  private applyCommitted(entries: readonly Entry[]): void {
+    for (let at = 0; at < entries.length; at += MAX_APPLY_BATCH) {
+      const batch = entries.slice(at, at + MAX_APPLY_BATCH).map(toFsmEntry);
+      const first = batch[0] as FsmEntry;
+      if (first.index !== this.applied + 1) throw new InvariantError(`applying ${first.index} after applied ${this.applied}`);
+      const results = this.opts.fsm.apply(batch);
+      if (results.length !== batch.length) throw new InvariantError(`Fsm.apply returned ${results.length} results for ${batch.length} entries`);
+      this.applied = (batch[batch.length - 1] as FsmEntry).index;
+      batch.forEach((e, k) => this.proposals.applied(e.index, e.term, results[k], () => new LeadershipLostError()));
+      this.emit(this.listeners.applied, { entries: batch, results });
+    }
+    this.reads.applied(this.applied);
+  }
+
+  private onSoftState(soft: SoftState): void {
+    const was = this.soft;
+    this.soft = soft;
+    if (was.role === 'leader' && soft.role !== 'leader') {
+      this.proposals.failAll(() => new LeadershipLostError());
+      if (this.transfer !== undefined) {
+        this.transfer.resolve(soft.leader);
+        this.transfer = undefined;
+      }
+    }
+    if (was.leader !== soft.leader || was.term !== soft.term) this.reads.failAwaitingIndex(() => new LeadershipLostError('leadership changed during a read'));
+    const leaderAddress = soft.leader === null ? undefined : this.addresses.get(soft.leader);
+    this.opts.logger.info({ role: soft.role, term: soft.term, leader: soft.leader }, 'raft: state changed');
+    this.emit(this.listeners.leader, { term: soft.term, role: soft.role, leaderId: soft.leader, leaderAddress, isLeader: soft.role === 'leader' });
+  }
+
+  private setConfiguration(configuration: Configuration): void {
+    const before = this.configuration;
+    this.configuration = configuration;
+    for (const s of configuration.servers) this.addresses.set(s.id, s.address);
+    for (const s of before.servers) {
+      if (configuration.servers.some((n) => n.id === s.id) || s.id === this.id) continue;
+      this.addresses.delete(s.id);
+      this.opts.transport.disconnect(s.address);
+    }
+  }
+
+  /** Sends messages grouped per recipient; a snapshot request starts a stream instead. */
+  private sendAll(messages: readonly Message[]): void {
+    const byPeer = new Map<string, Message[]>();
+    for (const m of messages) {
+      if (m.type === 'snapshot') {
+        this.startSnapshotStream(m);
+        continue;
+      }
+      const list = byPeer.get(m.to);
+      if (list === undefined) byPeer.set(m.to, [m]);
+      else list.push(m);
+    }
+    for (const [to, batch] of byPeer) {
+      const address = this.addresses.get(to);
+      const sent = address !== undefined && this.opts.transport.send({ id: to, address }, batch);
+      if (!sent) this.core.reportUnreachable(to as NodeId);
+    }
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------
+
+  private startSnapshotStream(request: SnapshotChunk): void {
+    const address = this.addresses.get(request.to);
+    if (address === undefined || this.streams.has(request.to) || this.streams.size >= MAX_SNAPSHOT_STREAMS) {
+      this.core.reportSnapshot(request.to, 'failed');
+      return;
+    }
+    this.streams.add(request.to);
+    const term = request.term;
+    void sendSnapshot({
+      transport: this.opts.transport,
+      snapshots: this.opts.snapshots,
+      logger: this.opts.logger,
+      to: { id: request.to, address },
+      request,
+      stillWanted: () => this.state === 'running' && this.soft.role === 'leader' && this.soft.term === term,
+    }).then((outcome) => {
+      this.streams.delete(request.to);
+      this.input(() => this.core.reportSnapshot(request.to, outcome));
+    });
+  }
+
+  /** Installs a snapshot received from the leader (already committed to the store). */
+  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
+    await this.snapshotTask; // never restore under a snapshot being written
+    await this.storageOp(async () => {
+      const reader = await this.opts.snapshots.open(snapshotName(meta.index, meta.term));
+      try {
+        await this.opts.fsm.restore(reader.chunks(), { index: meta.index, term: meta.term });
+      } finally {
+        await reader.close();
+      }
+      await this.store.installSnapshot(meta);
+      await this.opts.snapshots.reap();
+    });
+    this.applied = meta.index;
+    this.reads.applied(this.applied);
+    this.opts.logger.info({ snapshot: meta.index, term: meta.term }, 'raft: installed snapshot from the leader');
+  }
+
+  /** Snapshots the FSM at its applied index in the background; the core learns of it later. */
+  private startSnapshot(): void {
+    if (this.snapshotTask !== undefined || this.applied === 0) {
+      this.core.snapshotFailed();
+      return;
+    }
+    const handle = this.opts.fsm.snapshot();
+    if (handle.at.index !== this.applied) throw new InvariantError(`FSM snapshot at ${handle.at.index}, applied ${this.applied}`);
+    const meta = this.core.snapshotMetaAt(this.applied as SnapshotMeta['index']);
+    this.snapshotTask = this.writeSnapshot(handle, meta).finally(() => (this.snapshotTask = undefined));
+  }
+
+  private async writeSnapshot(handle: FsmSnapshot, meta: SnapshotMeta): Promise<void> {
+    try {
+      await this.storageOp(async () => {
+        const sink = await this.opts.snapshots.create(meta);
+        try {
+          await handle.write((chunk) => sink.write(chunk));
+        } catch (err) {
+          await sink.cancel();
+          throw err;
+        }
+        await sink.commit();
+        await this.opts.snapshots.reap();
+      });
+    } finally {
+      handle.release();
+    }
+    this.betweenReadies.push(() => {
+      if (meta.index > this.store.snapshot().index) this.store.setSnapshot(meta);
+      this.core.onSnapshotTaken(meta);
+    });
+    this.kick();
+    this.opts.logger.info({ snapshot: meta.index, term: meta.term }, 'raft: snapshot taken');
+  }
+
+  private runBetweenReadies(): void {
+    const work = this.betweenReadies;
+    this.betweenReadies = [];
+    for (const w of work) w();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private get store(): WalLogStorage {
+    if (this.storage === undefined) throw new Error('RaftHost is not started');
+    return this.storage;
+  }
+
+  /** Runs a durable write; any failure is fatal (never retry-and-continue after fsync errors). */
+  private async storageOp<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      const fatal = err instanceof FatalStorageError ? err : new FatalStorageError(`storage failure: ${String(err)}`, { cause: err });
+      this.fail(fatal);
+      throw fatal;
+    }
+  }
+
+  /** The commit index usable for a lease read, if this leader holds a lease. */
+  private leaseReadIndex(): number | undefined {
+    if (this.soft.role !== 'leader' || !this.core.leaseValid()) return undefined;
+    // Only once an entry of this term is committed does the commit index cover every write
+    // acknowledged by earlier leaders (the commitment rule; STYLE anchor 2).
+    const t = this.store.term(this.commit as Entry['index']);
+    return t === this.soft.term ? this.commit : undefined;
+  }
+
+  private bestTransferTarget(): string | undefined {
+    const progress = this.core.status().progress ?? [];
+    let best: { id: string; match: number } | undefined;
+    for (const p of progress) {
+      if (p.id === this.id || !p.voter) continue;
+      if (best === undefined || p.match > best.match) best = { id: p.id, match: p.match };
+    }
+    return best?.id;
+  }
+
+  private proposeError(e: ProposeError): Error {
+    if (e.code === 'notLeader') return new NotLeaderError(e.leader ?? undefined, e.leader === null ? undefined : this.addresses.get(e.leader));
+    if (e.code === 'invalidConfChange') return new RejectedError(e.error.code, e.error.message);
+    const text: Record<typeof e.code, string> = {
+      transferring: 'a leadership transfer is in progress',
+      tooManyUncommitted: 'too many uncommitted entries',
+      confChangeInFlight: 'a membership change is already in progress',
+      noCommitInTerm: 'the new leader has not committed an entry of its term yet',
+    };
+    return new RejectedError(e.code, text[e.code]);
+  }
+
+  private notLeader(): NotLeaderError {
+    const leader = this.soft.leader;
+    return new NotLeaderError(leader ?? undefined, leader === null ? undefined : this.addresses.get(leader));
+  }
+
+  /** Why an operation cannot start now, if it cannot. */
+  private gate(): Error | undefined {
+    if (this.state === 'running') return undefined;
+    if (this.state === 'failed') return this.failure;
+    return new ShutdownError(this.state === 'new' || this.state === 'starting' ? 'Raft is not started' : undefined);
+  }
+
+  private fail(err: unknown): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.failure = error instanceof FatalStorageError ? error : new FatalStorageError(`raft stopped: ${error.message}`, { cause: error });
+    this.state = 'failed';
+    this.cancelTick?.();
+    this.opts.logger.error({ err: error.message, stack: error.stack }, 'raft: fatal error, stopping');
+    const failure = this.failure;
+    this.failWaiters(() => failure);
+    this.kick();
+    this.emit(this.listeners.fatal, failure);
+  }
+
+  private failWaiters(err: () => Error): void {
+    this.proposals.failAll(err);
+    this.reads.failAll(err);
+    this.transfer?.reject(err());
+    this.transfer = undefined;
+  }
+
+  private subscribe<T>(set: Set<Listener<T>>, listener: Listener<T>): () => void {
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  private emit<T>(set: Set<Listener<T>>, value: T): void {
+    for (const l of set) {
+      try {
+        l(value);
+      } catch (err) {
+        this.opts.logger.error({ err: String(err) }, 'raft: an event listener threw');
+      }
+    }
+  }
+}
+
+const KIND: Record<number, FsmEntryKind> = {
+  [EntryType.Command]: 'command',
+  [EntryType.Noop]: 'noop',
+  [EntryType.Barrier]: 'barrier',
+  [EntryType.Configuration]: 'config',
+};
+
+function toFsmEntry(e: Entry): FsmEntry {
+  const kind = KIND[e.type];
+  if (kind === undefined) throw new InvariantError(`committed entry ${e.index} has unknown type ${e.type}`);
+  return { index: e.index, term: e.term, kind, data: kind === 'command' ? e.data : EMPTY };
+}
