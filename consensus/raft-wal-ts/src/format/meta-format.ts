@@ -64,7 +64,7 @@ export function encodeMeta(m: MetaState): Buffer {
     at += 8 + align8(k.length + v.length);
   }
   buf.writeUInt32LE(size - META_HEADER_SIZE, 8);
-  buf.writeUInt32LE(crc32c(buf, META_HEADER_SIZE, size), 12);
+  buf.writeUInt32LE(metaChecksum(buf), 12);
   return buf;
 }
 
@@ -75,7 +75,7 @@ export function decodeMeta(buf: Buffer): MetaState {
   if (buf[4] !== META_VERSION) throw bad(4, `unsupported meta version ${buf[4]}`);
   const bodyLength = buf.readUInt32LE(8);
   if (META_HEADER_SIZE + bodyLength !== buf.length) throw bad(8, `meta body length ${bodyLength} does not match file`);
-  if (buf.readUInt32LE(12) !== crc32c(buf, META_HEADER_SIZE)) throw bad(12, 'meta checksum mismatch');
+  if (buf.readUInt32LE(12) !== metaChecksum(buf)) throw bad(12, 'meta checksum mismatch');
   let at = META_HEADER_SIZE;
   const nextSegmentId = readU64(buf, at);
   const firstIndex = readU64(buf, at + 8);
@@ -97,4 +97,9 @@ export function decodeMeta(buf: Buffer): MetaState {
     at += 8 + align8(kl + vl);
   }
   return { nextSegmentId, firstIndex, segments, stable };
+}
+
+/** CRC-32C of header bytes [0, 12) and the whole body: every byte but the checksum itself. */
+function metaChecksum(buf: Buffer): number {
+  return crc32c(buf, META_HEADER_SIZE, buf.length, crc32c(buf, 0, 12));
 }

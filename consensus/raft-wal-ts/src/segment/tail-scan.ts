@@ -166,7 +166,7 @@ function refuseLaterCommit(buf: Buffer, committedEnd: number, stopAt: number, id
     if (batchStart < committedEnd || batchStart >= p || batchStart % 8 !== 0) continue;
     const later = readBatch(buf, batchStart, id);
     if (later.ok && later.end === p + COMMIT_FRAME_SIZE) {
-      throw new WalCorruptionError(name, stopAt, `a batch committed at offset ${p} follows unreadable data`);
+      throw new WalCorruptionError(name, committedEnd, `the batch here is unreadable (scan stopped at ${stopAt}) but a batch committed at offset ${p} follows it`);
     }
   }
 }
