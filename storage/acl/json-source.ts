@@ -12,12 +12,19 @@ export function readJson(source: string): TreeResult {
   try {
     parsed = JSON.parse(source);
   } catch (error) {
+    if (error instanceof RangeError) return { ok: false, message: 'rules nest too deeply to parse' };
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
-  const root = toValue(parsed);
-  // Only texts starting with `{` are sent here (parse.ts), so the root is an object.
-  if (root.kind !== 'object') throw new Error('JSON rules root is not an object');
-  return { ok: true, list: flattenList(root.list) };
+  try {
+    const root = toValue(parsed);
+    // Only texts starting with `{` are sent here (parse.ts), so the root is an object.
+    if (root.kind !== 'object') throw new Error('JSON rules root is not an object');
+    return { ok: true, list: flattenList(root.list) };
+  } catch (error) {
+    // Both walks recurse once per nesting level; absurd nesting can exhaust the stack.
+    if (error instanceof RangeError) return { ok: false, message: 'rules nest too deeply to parse' };
+    throw error;
+  }
 }
 
 function toValue(value: unknown): HclValue {
