@@ -45,7 +45,9 @@ export function tickHeartbeat(r: Raft): void {
   if (r.electionElapsed >= r.cfg.electionTicks) {
     r.electionElapsed = 0;
     if (r.cfg.checkQuorum && !quorumActive(r)) {
-      // §6.2: a leader that cannot reach a quorum steps down, so clients look elsewhere.
+      // §6.2: a leader that cannot reach a quorum steps down, so clients look elsewhere. Its
+      // unsent heartbeats would only renew followers' leases on a leader that is gone.
+      r.msgs = r.msgs.filter((m) => m.type !== 'heartbeat');
       r.becomeFollower(r.term, null);
       return;
     }

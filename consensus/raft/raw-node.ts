@@ -270,10 +270,13 @@ export class RawNode {
     return !r.snapshotRequested && applied > r.snapshotRetryAfter && applied - r.lastSnapshotIndex >= r.cfg.snapshotThreshold;
   }
 
-  /** The snapshot metadata for a snapshot of the FSM at applied index `index`. */
+  /**
+   * The snapshot metadata for a snapshot of the FSM at applied index `index` (at most the last
+   * committed entry handed out, so the driver may snapshot before calling advance).
+   */
   snapshotMetaAt(index: Index): SnapshotMeta {
     const r = this.r;
-    assert(index <= r.log.applied, `snapshot at ${index} past applied ${r.log.applied}`);
+    assert(index <= r.log.applying, `snapshot at ${index} past the last entry handed out to apply ${r.log.applying}`);
     assert(index >= r.lastSnapshotIndex, `snapshot at ${index} older than the last one at ${r.lastSnapshotIndex}`);
     const conf = r.configs.at(index);
     return { index, term: r.log.mustTerm(index), configuration: conf.configuration, configurationIndex: conf.index };

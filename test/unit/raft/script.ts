@@ -4,7 +4,8 @@
 //
 // Commands (ids are node ids; lists are comma-separated):
 //   add-nodes voters=1,2,3 [nonvoters=4] [fresh=5] [seed=N] [<raft option>=value ...]
-//   campaign ID | tick ID [N] | tick-heartbeat ID | tick-election ID
+//   campaign ID | elect ID (campaign and settle quietly) | tick ID [N] | tick-heartbeat ID
+//   tick-election ID
 //   propose ID DATA | propose-conf-change ID TYPE TARGET | read-index ID CTX
 //   transfer-leadership ID TARGET | snapshot ID | restart ID
 //   process-ready [IDS] | deliver-msgs [to=IDS] [drop=IDS] | stabilize [IDS]
@@ -105,6 +106,9 @@ function run(c: Cluster, cmd: Command): string[] {
       const res = c.get(arg(cmd, 0)).node.campaign();
       return res.ok ? [] : [`error: ${res.error.code}`];
     }
+    case 'elect':
+      c.elect(arg(cmd, 0));
+      return c.ids().map((id) => `${id}: ${summary(c, id)}`);
     case 'tick':
       c.tick(arg(cmd, 0), Number(cmd.args[1] ?? 1));
       return [];
@@ -186,11 +190,10 @@ function tickElection(c: Cluster, id: string): number {
     c.tick(id, n);
     return n;
   }
-  const before = t.node.status();
   for (let i = 1; i <= TICK_ELECTION_BOUND; i++) {
     t.node.tick();
-    const now = t.node.status();
-    if (now.role !== before.role || now.term !== before.term) return i;
+    // Campaigning restarts the election timer.
+    if (t.node.status().ticksSinceLeaderContact === 0) return i;
   }
   throw new Error(`${id} did not act within ${TICK_ELECTION_BOUND} ticks`);
 }
