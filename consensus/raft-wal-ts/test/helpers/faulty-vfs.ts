@@ -4,13 +4,15 @@
 // - Each file has live bytes (what reads see, the page cache) and durable bytes (as of its
 //   last sync). Writes and truncates since the last sync are pending.
 // - Directory operations (create, rename, remove) are pending until syncDir; a crash keeps a
-//   prefix of them, in order (ordered metadata journaling, as on ext4 and xfs).
+//   prefix of them, in order (ordered metadata journaling, as on ext4 and xfs), except in mode
+//   reorder, which keeps any subset (the weakest POSIX reading).
 // - A crash resolves pending file writes by mode:
 //     keep     process kill: the page cache survives, everything persists
 //     lose     power loss before any writeback: only synced data
 //     torn     a prefix of the pending writes persists; the write at the cut persists partially
 //     sectors  each 512-byte sector of each pending write persists or not, independently
 //     garbage  like sectors, but a lost sector's written bytes become random garbage
+//     reorder  like sectors for data, and any subset of the pending directory operations
 //   Bytes outside the range a write covered are never changed (powersafe overwrite).
 // - failNextWrite / failNextSync make the next call reject with EIO (a failed sync leaves the
 //   writes pending: they may or may not survive a crash).
@@ -19,8 +21,8 @@
 import type { Vfs, VfsFile } from '../../src/vfs.ts';
 import type { Rng } from './rng.ts';
 
-export type CrashMode = 'keep' | 'lose' | 'torn' | 'sectors' | 'garbage';
-export const CRASH_MODES: readonly CrashMode[] = ['keep', 'lose', 'torn', 'sectors', 'garbage'];
+export type CrashMode = 'keep' | 'lose' | 'torn' | 'sectors' | 'garbage' | 'reorder';
+export const CRASH_MODES: readonly CrashMode[] = ['keep', 'lose', 'torn', 'sectors', 'garbage', 'reorder'];
 const SECTOR = 512;
 
 export class VfsCrashedError extends Error {
@@ -111,8 +113,8 @@ export class FaultyVfs implements Vfs {
     for (const [dir, entries] of this.durable) {
       const names = new Map(entries);
       const ops = this.dirOps.get(dir) ?? [];
-      const keep = mode === 'keep' ? ops.length : mode === 'lose' ? 0 : rng.int(ops.length + 1);
-      for (const op of ops.slice(0, keep)) applyDirOp(names, op);
+      const kept = mode === 'keep' ? ops : mode === 'lose' ? [] : mode === 'reorder' ? ops.filter(() => rng.bool()) : ops.slice(0, rng.int(ops.length + 1));
+      for (const op of kept) applyDirOp(names, op);
       const map = new Map<string, number>();
       for (const [name, ino] of names) {
         const node = this.inodes.get(ino);
