@@ -223,10 +223,18 @@ async function* ndjson(source: AsyncIterable<Uint8Array>): AsyncGenerator<unknow
     const parts = text.split('\n');
     rest = parts.pop() ?? '';
     if (rest.length > MAX_LINE_BYTES) throw new Error('snapshot: line too long');
-    yield parts.filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+    yield parts.filter((l) => l !== '').map(parseLine);
   }
   rest += decoder.decode();
-  if (rest.trim() !== '') yield [JSON.parse(rest) as unknown];
+  if (rest.trim() !== '') yield [parseLine(rest)];
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch (err) {
+    throw new Error(`snapshot: malformed line (${line.length} chars): ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Replaces every state table's rows with the scratch copy, atomically. */
