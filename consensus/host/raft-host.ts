@@ -301,7 +301,7 @@ export class RaftHost {
   }
 
   status(): HostStatus {
-    const s: Status = this.core.status();
+    const s = this.coreStatus();
     const leaderId = s.leader;
     return {
       id: this.id,
@@ -330,6 +330,34 @@ export class RaftHost {
           lastContactMs: p.ticksSinceAck === null ? null : p.ticksSinceAck * this.tickMs,
         })) ?? null,
     };
+  }
+
+  /**
+   * The core's status; after a fatal storage error the log can no longer be read, so the
+   * last known soft state stands in for it.
+   */
+  private coreStatus(): Status {
+    try {
+      return this.core.status();
+    } catch (err) {
+      if (this.state !== 'failed') throw err;
+      return {
+        id: this.id as NodeId,
+        role: this.soft.role,
+        term: this.soft.term as Status['term'],
+        vote: null,
+        leader: this.soft.leader,
+        commit: this.commit as Status['commit'],
+        applied: this.applied as Status['applied'],
+        firstIndex: 0 as Status['firstIndex'],
+        lastIndex: 0 as Status['lastIndex'],
+        configuration: this.configuration,
+        configurationIndex: 0 as Status['configurationIndex'],
+        ticksSinceLeaderContact: 0,
+        leadTransferee: null,
+        progress: null,
+      };
+    }
   }
 
   isLeader(): boolean {
@@ -387,7 +415,8 @@ export class RaftHost {
   /** Feeds the core and wakes the loop; a throw from the core is fatal. */
   private input(feed: () => void): void {
     if (this.state !== 'running') return;
-    if (this.guard(feed) !== undefined) this.kick();
+    this.guard(feed);
+    this.kick();
   }
 
   /** Runs a core call; an exception (an invariant violation) stops the host. */
