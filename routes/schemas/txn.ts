@@ -85,7 +85,7 @@ const CheckOpSchema = z.object({
     .optional(),
 });
 
-export const TxnOpSchema = z
+const TxnOpSchema = z
   .object({ KV: KvOpSchema.nullable().optional(), Node: NodeOpSchema.nullable().optional(), Service: ServiceOpSchema.nullable().optional(), Check: CheckOpSchema.nullable().optional() })
   .openapi('TxnOp');
 export const TxnRequestSchema = z.array(TxnOpSchema).openapi('TxnRequest');
@@ -124,7 +124,7 @@ type JsonObject = Record<string, unknown>;
 export type TxnResultJson = z.output<typeof TxnResultSchema>;
 export type TxnErrorJson = { readonly OpIndex: number; readonly What: string };
 
-export const nodeJson = (n: TxnNodeWire): z.output<typeof NodeSchema> => ({
+const nodeJson = (n: TxnNodeWire): z.output<typeof NodeSchema> => ({
   ID: n.id, Node: n.node, Address: n.address, Datacenter: n.datacenter,
   TaggedAddresses: n.taggedAddresses === null ? null : { ...n.taggedAddresses },
   Meta: n.meta === null ? null : { ...n.meta },
@@ -132,7 +132,7 @@ export const nodeJson = (n: TxnNodeWire): z.output<typeof NodeSchema> => ({
 });
 
 /** Consul's NodeService JSON: Kind, TaggedAddresses and SocketPath omitted when empty. */
-export const serviceJson = (s: TxnServiceWire): JsonObject => ({
+const serviceJson = (s: TxnServiceWire): JsonObject => ({
   Kind: s.kind === '' ? undefined : s.kind,
   ID: s.id, Service: s.service, Tags: s.tags === null ? null : [...s.tags], Address: s.address,
   TaggedAddresses: s.taggedAddresses === null ? undefined : { ...s.taggedAddresses },
@@ -143,7 +143,7 @@ export const serviceJson = (s: TxnServiceWire): JsonObject => ({
   CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
 });
 
-export const checkJson = (h: TxnCheckWire): JsonObject => ({
+const checkJson = (h: TxnCheckWire): JsonObject => ({
   Node: h.node, CheckID: h.checkId, Name: h.name, Status: h.status, Notes: h.notes, Output: h.output,
   ServiceID: h.serviceId, ServiceName: h.serviceName, ServiceTags: [...h.serviceTags], Type: h.type,
   Interval: h.interval, Timeout: h.timeout, ExposedPort: h.exposedPort, Definition: { ...h.definition },

@@ -11,15 +11,42 @@ import { decodeJson } from '../lib/json-body.ts';
 import { sendJson } from '../lib/respond.ts';
 import { requireLocalDatacenter, requireQueryOptions } from '../lib/rpc.ts';
 import { setLeaderMeta } from '../middleware/consul-headers.ts';
-import { TxnRequestSchema, txnResultJson, type TxnOpInput } from '../schemas/txn.ts';
+import { TxnRequestSchema, txnResultJson, type TxnErrorJson, type TxnOpInput, type TxnResultJson } from '../schemas/txn.ts';
 import { decodeKvValues, planOps, type PlannedOp } from './txn-ops.ts';
-import { readTxn, type TxnOutcome } from './txn-read.ts';
 import type { TxnRoute } from './txn.routes.ts';
 
 /** Consul's maxTxnOps. */
 export const MAX_TXN_OPS = 128;
 
 type Ctx = Context<AppEnv>;
+
+interface TxnOutcome {
+  readonly results: TxnResultJson[] | null;
+  readonly errors: TxnErrorJson[] | null;
+}
+
+/** Ops refused before any state is consulted, with their positions in the request. */
+const refusedOps = (planned: readonly PlannedOp[]): TxnErrorJson[] =>
+  planned.flatMap((p, opIndex) => (p.ok ? [] : [{ OpIndex: opIndex, What: p.what }]));
+
+/** The storage outcome in Consul's JSON; `positions` maps each evaluated op to its request index. */
+function outcomeJson(r: Pick<TxnApplyResult, 'results' | 'errors'>, positions: readonly number[], refused: readonly TxnErrorJson[]): TxnOutcome {
+  const failed = [...refused, ...(r.errors ?? []).map((e) => ({ OpIndex: positions[e.opIndex] ?? e.opIndex, What: e.what }))];
+  if (failed.length > 0) return { results: null, errors: failed.sort((a, b) => a.OpIndex - b.OpIndex) };
+  return { results: (r.results ?? []).map(txnResultJson), errors: null };
+}
+
+/** The ops that can be evaluated, and where each sits in the request. */
+function evaluable(planned: readonly PlannedOp[]): { ops: TxnOp[]; positions: number[] } {
+  const ops: TxnOp[] = [];
+  const positions: number[] = [];
+  planned.forEach((p, i) => {
+    if (!p.ok) return;
+    ops.push(p.op);
+    positions.push(i);
+  });
+  return { ops, positions };
+}
 
 async function decodeOps(c: Ctx): Promise<TxnOpInput[]> {
   const { txnMaxReqLen, kvMaxValueSize } = c.var.services.limits;
@@ -53,7 +80,8 @@ async function readOnly(c: Ctx, planned: readonly PlannedOp[]) {
   const options = requireQueryOptions(c);
   requireLocalDatacenter(c);
   const meta = await c.var.services.readBarrier(options.consistency);
-  const outcome = readTxn(c.var.services.state, planned);
+  const { ops, positions } = evaluable(planned);
+  const outcome = outcomeJson(c.var.services.state.txnRead(ops), positions, refusedOps(planned));
   setLeaderMeta(c, meta);
   // Go embeds QueryMeta in TxnReadResponse, so its fields appear in the body too.
   return respond(c, outcome, {
@@ -67,18 +95,14 @@ async function readOnly(c: Ctx, planned: readonly PlannedOp[]) {
   });
 }
 
-function applyOutcome(r: TxnApplyResult): TxnOutcome {
-  if (r.errors !== null && r.errors.length > 0) return { results: null, errors: r.errors.map((e) => ({ OpIndex: e.opIndex, What: e.what })) };
-  return { results: (r.results ?? []).map(txnResultJson), errors: null };
-}
-
 async function write(c: Ctx, planned: readonly PlannedOp[]) {
   requireLocalDatacenter(c);
-  const refused = planned.flatMap((p, opIndex) => (p.ok ? [] : [{ OpIndex: opIndex, What: p.what }]));
+  // A refused op would fail the transaction anyway; it never reaches the Raft log.
+  const refused = refusedOps(planned);
   if (refused.length > 0) return respond(c, { results: null, errors: refused });
-  const ops = planned.map((p) => (p as { op: TxnOp }).op);
+  const { ops, positions } = evaluable(planned);
   const { result } = await c.var.services.apply({ type: 'txn', ops }, c.var.query.token);
-  return respond(c, applyOutcome(result));
+  return respond(c, outcomeJson(result, positions, []));
 }
 
 export const txn: AppRouteHandler<TxnRoute> = async (c) => {
