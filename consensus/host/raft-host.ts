@@ -149,7 +149,7 @@ export class RaftHost {
   private readonly addresses = new Map<string, string>();
   private readonly proposals = new ProposalWaiters();
   private readonly reads = new ReadWaiters();
-  private transfer: { deadline: number; resolve: (leader: string | null) => void; reject: (e: Error) => void } | undefined;
+  private transfer: { deadline: number; resolve: (leader: string) => void; reject: (e: Error) => void } | undefined;
   private readSeq = 0;
   private cancelTick: CancelTimer | undefined;
   private wake: (() => void) | undefined;
@@ -279,9 +279,9 @@ export class RaftHost {
 
   /**
    * Hands leadership to `target` (default: the most up-to-date voter) and resolves with the
-   * new leader's id once this server has stepped down.
+   * new leader's id once this server has stepped down and learned who leads now.
    */
-  transferLeadership(target?: string): Promise<string | null> {
+  transferLeadership(target?: string): Promise<string> {
     const gate = this.gate();
     if (gate !== undefined) return Promise.reject(gate);
     if (this.soft.role !== 'leader') return Promise.reject(this.notLeader());
@@ -518,12 +518,10 @@ export class RaftHost {
   private onSoftState(soft: SoftState): void {
     const was = this.soft;
     this.soft = soft;
-    if (was.role === 'leader' && soft.role !== 'leader') {
-      this.proposals.failAll(() => new LeadershipLostError());
-      if (this.transfer !== undefined) {
-        this.transfer.resolve(soft.leader);
-        this.transfer = undefined;
-      }
+    if (was.role === 'leader' && soft.role !== 'leader') this.proposals.failAll(() => new LeadershipLostError());
+    if (this.transfer !== undefined && soft.role !== 'leader' && soft.leader !== null) {
+      this.transfer.resolve(soft.leader);
+      this.transfer = undefined;
     }
     if (was.leader !== soft.leader || was.term !== soft.term) this.reads.failAwaitingIndex(() => new LeadershipLostError('leadership changed during a read'));
     const leaderAddress = soft.leader === null ? undefined : this.addresses.get(soft.leader);
