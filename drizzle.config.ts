@@ -4,6 +4,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './storage/schema/index.ts',
+  // ACL tables, when they exist, live beside the ACL code (storage/acl/schema.ts).
+  schema: ['./storage/schema/index.ts', './storage/acl/schema.ts'],
   out: './storage/migrations',
 });
