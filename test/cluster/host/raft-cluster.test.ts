@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotLeaderError } from '../../../consensus/host/errors.ts';
 import type { RaftHost } from '../../../consensus/host/raft-host.ts';
 import { listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type NodeOptions, type TestNode } from '../../unit/host/harness.ts';
-import { KvFsm, put } from '../../unit/host/kv-fsm.ts';
+import { type KvFsm, put } from '../../unit/host/kv-fsm.ts';
 
 /** Small thresholds so a few hundred writes exercise snapshots and compaction. */
 const RAFT = { snapshotThreshold: 50, snapshotTrailing: 10 };
