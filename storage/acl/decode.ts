@@ -117,8 +117,14 @@ function filterField(list: HclObjectList, name: string): { prefixed: HclObjectLi
   return { prefixed: { kind: 'list', items: prefixed }, plain };
 }
 
+/**
+ * strings.EqualFold against a field name. Both sides fold rune by rune and every rune folding to
+ * an ASCII letter is a single UTF-16 unit, so different lengths never match.
+ */
 function equalFold(a: string, b: string): boolean {
-  return a === b || a.toLowerCase() === b.toLowerCase() || a.toUpperCase() === b.toUpperCase();
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.toLowerCase() === b.toLowerCase() || a.toUpperCase() === b.toUpperCase();
 }
 
 /** decodeStruct hands an object's item list, not the object, to the field decoder. */
