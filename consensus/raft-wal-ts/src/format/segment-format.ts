@@ -4,7 +4,7 @@
 //
 // Frames start 8-byte aligned; byte 0 is the frame type and 0 is invalid, so zero-filled
 // (preallocated or never written) space reads as "nothing here".
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { crc32c } from '../crc32c.ts';
 import { align8, readU64, writeU64 } from './bytes.ts';
 
@@ -67,6 +67,7 @@ export function checkSegmentHeader(buf: Buffer, at: number, baseIndex: number, i
   if (buf.length < at + SEGMENT_HEADER_SIZE) return 'short segment header';
   if (buf.readUInt32LE(at) !== SEGMENT_MAGIC) return 'bad segment magic';
   if (buf[at + 4] !== SEGMENT_VERSION) return `unsupported segment version ${buf[at + 4]}`;
+  if (buf[at + 5] !== 0 || buf.readUInt16LE(at + 6) !== 0 || buf.readUInt32LE(at + 28) !== 0) return 'segment header reserved bytes are not zero';
   if (buf.readUInt32LE(at + 24) !== crc32c(buf, at, at + 24)) return 'segment header checksum mismatch';
   const gotBase = readU64(buf, at + 8);
   if (gotBase !== baseIndex) return `segment header base index ${gotBase} does not match meta ${baseIndex}`;
@@ -146,8 +147,3 @@ export function encodeCommitFrame(buf: Buffer, at: number, chain: number, batchS
   return COMMIT_FRAME_SIZE;
 }
 
-export function headerChainLength(frameType: number): number {
-  return frameType === FRAME_ENTRY ? ENTRY_HEADER_SIZE : INDEX_HEADER_SIZE;
-}
-
-export const EMPTY = Buffer.alloc(0);

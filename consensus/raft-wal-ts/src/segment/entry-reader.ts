@@ -86,7 +86,7 @@ export function readRun(seg: SegmentFrames, lo: number, hi: number, budget: numb
 
 function decodeEntry(buf: Buffer, at: number, limit: number, index: number, name: string, fileAt: number): LogEntry {
   const len = buf.readUInt32LE(at + 4);
-  if (buf[at] !== FRAME_ENTRY || at + ENTRY_HEADER_SIZE + len > limit) {
+  if (buf[at] !== FRAME_ENTRY || buf[at + 1] !== 0 || buf.readUInt32LE(at + 28) !== 0 || at + ENTRY_HEADER_SIZE + len > limit) {
     throw new WalCorruptionError(name, fileAt, `bad entry frame header (type ${buf[at]}, length ${len})`);
   }
   if (!entryChecksumOk(buf, at, len)) throw new WalCorruptionError(name, fileAt, `entry ${index} checksum mismatch`);

@@ -52,7 +52,9 @@ export class SealedSegment implements SegmentFrames {
     }
     const buf = Buffer.allocUnsafe(INDEX_HEADER_SIZE + count * 4);
     readFully(this.file, this.name, buf, this.indexOffset);
-    if (!indexChecksumOk(buf, 0, count)) throw new WalCorruptionError(this.name, this.indexOffset, 'index frame checksum mismatch');
+    if (!indexChecksumOk(buf, 0, count) || buf.readUInt32LE(12) !== 0 || buf.readUIntLE(1, 3) !== 0) {
+      throw new WalCorruptionError(this.name, this.indexOffset, 'index frame checksum mismatch');
+    }
     const index = new Uint32Array(count);
     new Uint8Array(index.buffer).set(buf.subarray(INDEX_HEADER_SIZE));
     checkOffsets(index, this.indexOffset, this.name);
