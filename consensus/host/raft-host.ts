@@ -187,6 +187,7 @@ export class RaftHost {
     this.state = 'starting';
     const { wal, snapshots, fsm, logger, bootstrap } = this.opts;
     const recovered = await recover({ wal, snapshots, fsm, logger, bootstrap });
+    if (this.state !== 'starting') return; // stop() was called meanwhile
     this.storage = recovered.storage;
     this.applied = recovered.applied;
     this.node = new RawNode({
@@ -333,14 +334,16 @@ export class RaftHost {
   }
 
   /**
-   * The core's status; after a fatal storage error the log can no longer be read, so the
-   * last known soft state stands in for it.
+   * The core's status. Before start, and after a fatal storage error (when the log can no
+   * longer be read), the last known soft state stands in for it.
    */
   private coreStatus(): Status {
     try {
-      return this.core.status();
+      if (this.node !== undefined) return this.node.status();
     } catch (err) {
       if (this.state !== 'failed') throw err;
+    }
+    {
       return {
         id: this.id as NodeId,
         role: this.soft.role,

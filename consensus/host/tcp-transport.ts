@@ -10,7 +10,7 @@ import type { CancelTimer, Clock } from './clock.ts';
 import { decodeBatch, encodeBatch } from './codec.ts';
 import { RemoteError, ShutdownError, TimeoutError, TransportError } from './errors.ts';
 import { NONCE_BYTES } from './frame-auth.ts';
-import { type Frame, FrameKind, MAX_FRAME_BYTES } from './frame.ts';
+import { type Frame, FRAME_HEADER_BYTES, FrameKind, MAC_BYTES, MAX_FRAME_BYTES } from './frame.ts';
 import type { Logger } from './logger.ts';
 import { Connection, type ConnectionEvents } from './tcp-connection.ts';
 import {
@@ -39,6 +39,8 @@ export const MAX_SERVING_PER_CONNECTION = 512;
 const RPC_HEADER_BYTES = 8;
 
 const ResponseStatus = { Ok: 0, Error: 1, NoHandler: 2, Busy: 3 } as const;
+/** Largest frame body: what fits a frame with its header and MAC. */
+const MAX_BODY_BYTES = MAX_FRAME_BYTES - FRAME_HEADER_BYTES - MAC_BYTES;
 
 export interface TcpTransportOptions {
   readonly nodeId: string;
@@ -117,10 +119,15 @@ export class TcpTransport implements Transport {
     const conn = this.connectionTo(to.address);
     if (conn === undefined) return false;
     const parts = encodeBatch(messages);
-    if (sumBytes(parts) > MAX_FRAME_BYTES / 2 && messages.length > 1) {
-      // Split oversized batches; a single message is bounded by the core's maxBytesPerMsg.
+    const bytes = sumBytes(parts);
+    if (bytes > MAX_BODY_BYTES / 2 && messages.length > 1) {
       const half = Math.ceil(messages.length / 2);
       return this.send(to, messages.slice(0, half)) && this.send(to, messages.slice(half));
+    }
+    if (bytes > MAX_BODY_BYTES) {
+      // One message this large means an entry beyond every configured limit; drop it loudly.
+      this.opts.logger.error({ peer: to.id, bytes }, 'cluster port: Raft message too large for one frame, dropped');
+      return false;
     }
     return conn.enqueueRaft(parts);
   }
@@ -134,6 +141,9 @@ export class TcpTransport implements Transport {
     }
     if (this.pending.size >= MAX_OUTSTANDING_REQUESTS) {
       return Promise.reject(new TransportError(`too many outstanding cluster requests (${MAX_OUTSTANDING_REQUESTS})`));
+    }
+    if (payload.byteLength + RPC_HEADER_BYTES > MAX_BODY_BYTES) {
+      return Promise.reject(new TransportError(`request of ${payload.byteLength} bytes exceeds the frame limit`));
     }
     const conn = this.connectionTo(address);
     if (conn === undefined) return Promise.reject(new TransportError(`server ${address} is unreachable (reconnecting)`));
@@ -298,8 +308,13 @@ export class TcpTransport implements Transport {
     const header = readRpcHeader(body);
     if (header === undefined) return this.protocolError(conn, 'short request frame');
     const { id, code: channel } = header;
-    const respond = (status: number, payload: Uint8Array): void =>
+    const respond = (status: number, payload: Uint8Array): void => {
+      if (payload.byteLength + RPC_HEADER_BYTES > MAX_BODY_BYTES) {
+        status = ResponseStatus.Error;
+        payload = new TextEncoder().encode(`response of ${payload.byteLength} bytes exceeds the frame limit`);
+      }
       conn.enqueue(FrameKind.Response, [rpcHeader(id, status), payload], 'control');
+    };
     const handler = this.handlers.get(channel);
     if (handler === undefined) return respond(ResponseStatus.NoHandler, new Uint8Array());
     if (conn.servingRequests >= MAX_SERVING_PER_CONNECTION) return respond(ResponseStatus.Busy, new Uint8Array());

@@ -46,6 +46,13 @@ export async function listen(id: string, port = 0): Promise<TcpTransport> {
 }
 
 export async function startNode(o: NodeOptions, transport?: TcpTransport): Promise<TestNode> {
+  const n = await createNode(o, transport);
+  await n.host.start();
+  return n;
+}
+
+/** Everything startNode builds, without starting the host. */
+export async function createNode(o: NodeOptions, transport?: TcpTransport): Promise<TestNode> {
   const t = transport ?? (await listen(o.id, o.port ?? 0));
   const vfs = o.vfs ?? new NodeVfs();
   mkdirSync(join(o.dir, 'raft'), { recursive: true });
@@ -68,7 +75,6 @@ export async function startNode(o: NodeOptions, transport?: TcpTransport): Promi
     ...(o.bootstrap === undefined ? {} : { bootstrap: o.bootstrap }),
     operationTimeoutMs: o.operationTimeoutMs ?? 5_000,
   });
-  await host.start();
   const port = Number(t.localAddress.slice(t.localAddress.lastIndexOf(':') + 1));
   return { id: o.id, dir: o.dir, port, transport: t, wal, snapshots, fsm, host };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NodeVfs, type Vfs, type VfsFile } from 'raft-wal-ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FatalStorageError, NotLeaderError, RejectedError, ShutdownError } from '../../../consensus/host/errors.ts';
-import { listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
+import { createNode, listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
 import { KvFsm, put, type KvResult } from './kv-fsm.ts';
 import { within } from './support.ts';
 
@@ -119,6 +119,13 @@ describe('RaftHost (single server)', () => {
     const index = await first;
     expect(n.host.status().configuration.servers.map((s) => s.id)).toEqual(['n1', 'x']);
     expect(n.host.status().configurationIndex).toBe(index);
+  });
+
+  it('reports a status before it is started', async () => {
+    const n = await createNode({ id: 'n0', dir });
+    running.push(n);
+    expect(n.host.status()).toMatchObject({ id: 'n0', state: 'new', role: 'follower', leaderId: null });
+    await expect(n.host.propose(put('a', '1'))).rejects.toBeInstanceOf(ShutdownError);
   });
 
   it('rejects everything with ShutdownError after stop()', async () => {

@@ -97,6 +97,14 @@ describe('TcpTransport', () => {
     await expect(a.request(b.localAddress, new Uint8Array(), { timeoutMs: 50 })).rejects.toBeInstanceOf(TimeoutError);
   });
 
+  it('refuses a request larger than a frame without sending it', async () => {
+    const a = await transport('a');
+    const b = await transport('b');
+    await expect(a.request(b.localAddress, new Uint8Array(17 * 1024 * 1024))).rejects.toThrow(/exceeds the frame limit/);
+    b.handle(RpcChannel.App, async () => new Uint8Array([9]));
+    expect(await a.request(b.localAddress, new Uint8Array(1))).toEqual(new Uint8Array([9]));
+  });
+
   it('rejects pending requests with ShutdownError on close and refuses new ones', async () => {
     const a = await transport('a');
     const b = await transport('b');
