@@ -2,7 +2,6 @@
 // purpose; the typed errors Services rejects with become Consul's 500 texts; anything else is
 // a 500 whose body is the error text, as Consul passes RPC errors through verbatim.
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
 import { HttpError } from '../lib/errors.ts';
 import { TEXT } from '../lib/respond.ts';
@@ -16,7 +15,6 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof NoClusterLeaderError || err instanceof NotReadyForConsistentReadsError) {
     return c.body(err.message, 500, { 'Content-Type': TEXT });
   }
-  if (err instanceof HTTPException) return err.getResponse();
   c.var.services?.reportError(err, { method: c.req.method, path: c.req.path });
   return c.body(err.message, 500, { 'Content-Type': TEXT });
 };

@@ -1,6 +1,8 @@
 // Consul's query-string conventions (consul-api.md §1.2, §1.6-1.9): parsing, wait clamping
 // and jitter, conflicts, token resolution, datacenter, pretty.
+import { createRoute, z } from '@hono/zod-openapi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRouter } from '../../routes/create-router.ts';
 import { HttpError } from '../../routes/lib/errors.ts';
 import { effectiveWaitMs, parseQueryOptions, resolveToken } from '../../routes/middleware/query-options.ts';
 import { DEFAULT_HTTP_LIMITS } from '../../routes/services.ts';
@@ -90,6 +92,7 @@ describe('over HTTP', () => {
     const res = await h.request('/v1/kv/foo?index=abc');
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('x-consul-default-acl-policy')).toBe('allow');
     expect(await res.text()).toBe('Invalid index');
     expect(await (await h.request('/v1/session/list?stale&consistent')).text()).toBe('Cannot specify ?stale with ?consistent, conflicting semantics.');
   });
@@ -149,5 +152,21 @@ describe('over HTTP', () => {
       expect(await res.text()).toBe('No cluster leader');
     }
     expect(await (await h.request('/v1/status/leader')).json()).toBe('');
+  });
+});
+
+describe('schema validation failures', () => {
+  it('answer with Consul-style 400 text through the shared defaultHook', async () => {
+    const route = createRoute({
+      method: 'get',
+      path: '/probe',
+      request: { query: z.object({ n: z.string().regex(/^[0-9]+$/, 'not a number') }) },
+      responses: { 200: { description: 'ok' } },
+    });
+    const router = createRouter().openapi(route, (c) => c.body(null, 200));
+    const res = await router.request('/probe?n=x');
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await res.text()).toBe('Request decode failed: n: not a number');
   });
 });
