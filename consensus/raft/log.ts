@@ -181,6 +181,12 @@ export class RaftLog {
     this.unstable.restore(snapshot);
   }
 
+  /** The pending snapshot was handed to the driver to install. */
+  applyingSnapshot(snapshot: SnapshotMeta): void {
+    assert(snapshot.index >= this.applying, `snapshot ${snapshot.index} below applying ${this.applying}`);
+    this.applying = snapshot.index;
+  }
+
   /** The driver installed the snapshot: it is applied. */
   snapshotInstalled(snapshot: SnapshotMeta): void {
     this.unstable.stableSnapTo(snapshot.index);

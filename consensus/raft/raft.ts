@@ -11,7 +11,7 @@ import { ConfigHistory } from './config-history.ts';
 import { stepCandidate, stepFollower } from './follower.ts';
 import { onLeaderCommit, stepLeader, tickHeartbeat } from './leader.ts';
 import { RaftLog } from './log.ts';
-import { decodeConfiguration } from './membership.ts';
+import { decodeConfiguration, isVoter } from './membership.ts';
 import { ReadOnly } from './read-only.ts';
 import type { Rng } from './rng.ts';
 import type { LogStorage } from './storage.ts';
@@ -202,8 +202,15 @@ export class Raft {
 
   // ---- elections -------------------------------------------------------------------------------
 
+  /**
+   * Whether this node may campaign: a voter in its latest configuration, or in its committed
+   * one. The second case matters when this node appended (say, as leader) a configuration that
+   * removes it but has not committed: it may hold the only up-to-date log, and the cluster
+   * cannot elect anyone else. Votes are still counted in the latest configuration.
+   */
   promotable(): boolean {
-    return this.tracker.isVoter(this.id) && this.log.unstable.snapshot === null;
+    if (this.log.unstable.snapshot !== null) return false;
+    return this.tracker.isVoter(this.id) || isVoter(this.configs.at(this.log.committed).configuration, this.id);
   }
 
   /** Starts an election if this node may. */
@@ -300,10 +307,12 @@ export class Raft {
     this.stepFn = stepLeader;
     this.tickFn = tickHeartbeat;
     this.tracker.resetAll((this.log.lastIndex() + 1) as Index);
+    // A leader outside its latest configuration (see promotable) has no progress of its own.
     const self = this.tracker.get(this.id);
-    assert(self !== undefined, 'leader is not in its configuration');
-    self.maybeUpdate(this.log.persistedIndex());
-    self.becomeReplicate();
+    if (self) {
+      self.maybeUpdate(this.log.persistedIndex());
+      self.becomeReplicate();
+    }
     // §5.4.2 / §8: commit an entry of our own term so earlier entries commit with it.
     this.appendEntry(EntryType.Noop, EMPTY_BYTES);
   }

@@ -216,7 +216,10 @@ export class RawNode {
     const entries = r.log.unstable.nextEntries();
     const committedEntries = r.log.nextCommittedEntries();
     leader.releaseUncommitted(r, committedEntries);
-    const snapshotDue = this.snapshotDue();
+    // Installing a snapshot is what the FSM does next: it is "applying" up to its index, and
+    // there is no point in snapshotting what just arrived.
+    if (snapshot) r.log.applyingSnapshot(snapshot);
+    const snapshotDue = snapshot === null && this.snapshotDue();
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState,

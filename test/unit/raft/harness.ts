@@ -196,15 +196,26 @@ export class Cluster {
         keep.push(m);
         continue;
       }
-      if (opts.drop?.includes(m.to) || this.cut.has(`${m.from}->${m.to}`) || !this.nodes.has(m.to)) continue;
-      if (m.type === 'snapshot' && m.done) {
-        this.receivedSnapshots.set(`${m.to}@${m.meta.index}`, JSON.parse(text.decode(m.data)) as string[]);
-      }
-      this.get(m.to).node.step(m);
-      delivered.push(m);
+      if (opts.drop?.includes(m.to)) continue;
+      if (this.deliverOne(m)) delivered.push(m);
     }
     this.queue = [...keep, ...this.queue];
     return delivered;
+  }
+
+  /** Steps one message into its destination unless its link is cut; returns whether it was. */
+  deliverOne(m: Message): boolean {
+    if (this.cut.has(`${m.from}->${m.to}`) || !this.nodes.has(m.to)) return false;
+    if (m.type === 'snapshot' && m.done) {
+      this.receivedSnapshots.set(`${m.to}@${m.meta.index}`, JSON.parse(text.decode(m.data)) as string[]);
+    }
+    this.get(m.to).node.step(m);
+    return true;
+  }
+
+  /** The leader's driver side of a message about to go on the wire (fills snapshot streams). */
+  wire(m: Message): Message {
+    return this.fillSnapshot(m);
   }
 
   /** Processes and delivers until nothing is left to do. */

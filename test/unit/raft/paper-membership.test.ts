@@ -158,6 +158,30 @@ describe('dissertation §4.1 single-server changes', () => {
     expect(c.get('1').node.status().role).toBe('follower');
   });
 
+  it('a server whose own uncommitted removal it holds may still campaign when only it can win', () => {
+    // Voters {1,2}. Leader 1, cut off, appends "x" and its own removal; nobody else has them.
+    const c = new Cluster({ voters: ['1', '2'] });
+    c.elect('1');
+    c.isolate('1');
+    c.propose('1', 'x');
+    change(c, '1', { type: 'remove', id: n('1') });
+    c.stabilize();
+    expect(c.get('1').node.configuration().configuration.servers.map((s) => s.id)).toEqual(['2']);
+    c.tick('1', 10); // check-quorum: 1 steps down while cut off
+    expect(c.get('1').node.status().role).toBe('follower');
+    c.heal();
+    // 2 cannot win (1's log is more up to date); 1 must campaign, although its latest
+    // configuration excludes it, then commit its removal and hand over to 2.
+    for (let i = 0; i < 100 && c.get('2').node.status().role !== 'leader'; i++) {
+      for (const id of c.ids()) c.tick(id);
+      c.stabilize();
+    }
+    expect(c.get('2').node.status().role).toBe('leader');
+    expect(c.get('2').state).toEqual(['x']);
+    expect(voters(c, '2')).toEqual(['2']);
+    expect(c.get('1').node.status().role).toBe('follower');
+  });
+
   it('a demoted leader steps down once the demotion commits', () => {
     const c = new Cluster({ voters: ['1', '2', '3'] });
     c.elect('1');
