@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_VERSION, decodeCommand, encodeCommand, isUint64Decimal, isUuid, validateCommand } from '../../storage/commands.ts';
 import type { Command } from '../../storage/commands.ts';
-import { kvSet, register, sessionCreate } from './harness.ts';
+import { checkSpec, kvSet, register, serviceSpec, sessionCreate } from './harness.ts';
 
 describe('command codec', () => {
   it('round-trips every shape with the version tag', () => {
@@ -50,6 +50,15 @@ describe('validation', () => {
     [sessionCreate('aaaaaaaa-0000-4000-8000-000000000001', 'n', { behavior: 'keep' as 'release' }), "Invalid Behavior setting 'keep'"],
     [{ type: 'session.destroy', id: '' }, 'Missing session'],
     [register(''), 'Must provide node'],
+    [register('n1', { nodeOver: { id: 'not-a-uuid' } }), 'Bad node ID: "not-a-uuid"'],
+    [register('n1', { service: serviceSpec('') }), 'Must provide service name (Service.Service) when service ID is provided'],
+    [register('n1', { checks: [checkSpec('n1', 'c', { status: 'sick' as 'passing' })] }), 'Invalid check status: "sick"'],
+    [register('n1', { checks: [{ ...checkSpec('n1', 'c'), definition: null as unknown as Record<string, unknown> }] }), 'invalid check fields'],
+    [{ type: 'catalog.deregister', node: 'n1', serviceId: 5 as unknown as string, checkId: null }, 'invalid deregister target'],
+    [{ type: 'txn', ops: [{ Node: { verb: 'set', node: { node: 'n' } as never, index: 0 } }] }, 'invalid node fields'],
+    [{ type: 'txn', ops: [{ KV: { verb: 'get', key: 'k', value: null, flags: '01', index: 0, session: '' } }] }, 'malformed KV operation'],
+    [{ type: 'txn', ops: [{ KV: { verb: 'frob' as 'get', key: 'k', value: null, flags: '0', index: 0, session: '' } }, {} as never] }, null],
+    [{ type: 'kv.frob' } as unknown as Command, 'unknown command type "kv.frob"'],
     [{ type: 'txn', ops: Array(129).fill({ KV: { verb: 'get', key: 'k', value: null, flags: '0', index: 0, session: '' } }) }, 'Transaction contains too many operations (129 > 128)'],
   ])('%# %j → %s', (cmd, error) => {
     expect(validateCommand(cmd)).toBe(error);
