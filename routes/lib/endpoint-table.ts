@@ -60,8 +60,4 @@ export class EndpointTable {
     const withSlash = `${path}/`;
     return this.prefixes.some((e) => e.pattern === withSlash) ? withSlash : null;
   }
-
-  endpoints(): readonly Endpoint[] {
-    return [...this.exact.values(), ...this.prefixes];
-  }
 }

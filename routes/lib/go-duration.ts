@@ -32,7 +32,7 @@ export const NS_PER_SECOND = SECOND;
 const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
 
 /** Go's time package quoting: `"` and `\` escaped, bytes outside printable ASCII as \xNN. */
-export function goTimeQuote(s: string): string {
+function goTimeQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;

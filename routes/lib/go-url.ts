@@ -32,7 +32,7 @@ export function decodeRequestPath(raw: string): string | null {
 }
 
 /** Go's path.Clean: lexical processing of ".", ".." and repeated slashes. */
-export function cleanLexically(p: string): string {
+function cleanLexically(p: string): string {
   const rooted = p.startsWith('/');
   const out: string[] = [];
   for (const part of p.split('/')) {

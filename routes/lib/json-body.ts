@@ -30,7 +30,7 @@ function valueAt(root: GoJsonValue, path: readonly PropertyKey[]): unknown {
 }
 
 /** encoding/json's UnmarshalTypeError text for the first zod issue. */
-export function goTypeError(error: z.ZodError, input: GoJsonValue, goType: string): string {
+function goTypeError(error: z.ZodError, input: GoJsonValue, goType: string): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'invalid body';
   const kind = jsonKind(valueAt(input, issue.path));

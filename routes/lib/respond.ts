@@ -7,7 +7,7 @@ import { encodeGoJson } from './go-json.ts';
 
 /** What Go's http server sniffs for a plain-text body. */
 export const TEXT = 'text/plain; charset=utf-8';
-export const JSON_TYPE = 'application/json';
+const JSON_TYPE = 'application/json';
 
 /**
  * A JSON body, compact or (with ?pretty) indented by four spaces with a trailing newline. The
@@ -18,9 +18,4 @@ export function sendJson<T, S extends 200 | 409 = 200>(c: Context<AppEnv>, value
   const pretty = c.var.query?.pretty ?? false;
   const response = c.body(encodeGoJson(value, pretty), status ?? 200, { 'Content-Type': JSON_TYPE });
   return response as unknown as Response & TypedResponse<JSONParsed<T>, S, 'json'>;
-}
-
-/** A plain-text body with a status. */
-export function sendText(c: Context, body: string, status: 200 | 400 | 403 | 404 | 405 | 409 | 413 | 500): Response {
-  return c.body(body, status, { 'Content-Type': TEXT });
 }

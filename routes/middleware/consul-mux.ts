@@ -16,7 +16,7 @@ import { cleanRequestPath, decodeRequestPath, escapePath, isParseableQuery } fro
 import { TEXT } from '../lib/respond.ts';
 export const NOT_AN_API_ENDPOINT = 'Invalid URL path: not a recognized HTTP API endpoint\n';
 export const NOT_UNDER_V1 = "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'\n";
-export const INDEX_TEXT = 'Cairn Agent: the HTTP API is served under /v1/ and described at /openapi.json.';
+const INDEX_TEXT = 'Cairn Agent: the HTTP API is served under /v1/ and described at /openapi.json.';
 
 /**
  * The request target exactly as the client sent it. Node's adapter exposes the raw

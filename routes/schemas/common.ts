@@ -20,7 +20,7 @@ export const CommonQuery = z.object({
 });
 
 /** Consistency mode parameters (Consul §1.9). */
-export const ConsistencyQuery = z.object({
+const ConsistencyQuery = z.object({
   stale: presence('Serve from any server\'s local state.'),
   consistent: presence('Verify leadership with a quorum before reading.'),
   leader: presence('Force the default consistency mode.'),
@@ -29,7 +29,7 @@ export const ConsistencyQuery = z.object({
 });
 
 /** Blocking query parameters (Consul §1.8). */
-export const BlockingQuery = z.object({
+const BlockingQuery = z.object({
   index: param('Block until the result index passes this value (uint64).'),
   wait: param('Go duration bounding the wait; default 5m, clamped to 10m, plus up to wait/16 jitter.'),
 });

@@ -6,7 +6,7 @@ import { formatGoDuration, NS_PER_MS, NS_PER_SECOND, parseGoDuration } from '../
 import type { SessionCreateBody } from '../schemas/session.ts';
 
 /** Consul's built-in node health check, every session's default. */
-export const SERF_CHECK_ID = 'serfHealth';
+const SERF_CHECK_ID = 'serfHealth';
 const DEFAULT_LOCK_DELAY_NS = 15n * NS_PER_SECOND;
 /** Numbers below this are taken as seconds ("5" means 5 s), as Consul does. */
 const LOCK_DELAY_MIN_THRESHOLD = 1000n;
@@ -14,7 +14,7 @@ const LOCK_DELAY_MIN_THRESHOLD = 1000n;
 const SESSION_TTL_MAX_NS = 24n * 3600n * NS_PER_SECOND;
 
 /** Consul's Session.UnmarshalJSON for LockDelay: a duration string or nanoseconds; else 0. */
-export function lockDelayNs(raw: unknown): bigint {
+function lockDelayNs(raw: unknown): bigint {
   let ns = 0n;
   if (typeof raw === 'string') {
     const parsed = parseGoDuration(raw);
@@ -35,7 +35,7 @@ export function lockDelayNs(raw: unknown): bigint {
  * NodeChecks; other legacy Checks are kept unless NodeChecks was emptied. The state store
  * then watches NodeChecks followed by Checks, which is what this returns.
  */
-export function fixupChecks(body: SessionCreateBody): string[] | null {
+function fixupChecks(body: SessionCreateBody): string[] | null {
   let nodeChecks: readonly string[] | null = 'NodeChecks' in body ? (body.NodeChecks ?? null) : [SERF_CHECK_ID];
   let checks: readonly string[] | null = 'Checks' in body ? (body.Checks ?? null) : [SERF_CHECK_ID];
   if (checks === null || checks.length === 0) nodeChecks = [];

@@ -21,7 +21,7 @@ export type PlannedOp =
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Go's base64.StdEncoding.DecodeString (line breaks ignored), with its error text. */
-export function decodeStdBase64(s: string): { ok: true; bytes: Buffer } | { ok: false; error: string } {
+function decodeStdBase64(s: string): { ok: true; bytes: Buffer } | { ok: false; error: string } {
   const clean = s.replace(/[\r\n]/g, '');
   if (!BASE64.test(clean) || clean.length % 4 !== 0) {
     const bad = [...clean].findIndex((ch, i) => !/[A-Za-z0-9+/=]/.test(ch) || (ch === '=' && i < clean.length - 2));

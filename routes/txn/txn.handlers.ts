@@ -2,7 +2,7 @@
 // ("Failed to parse body: …"), the op count, each value's size; then the read-only fast path
 // (parse(), consistency barrier, local state) or one txn command through Raft.
 import type { Context } from 'hono';
-import type { TxnApplyResult, TxnOp } from '../../storage/commands.ts';
+import { MAX_TXN_OPS, type TxnApplyResult, type TxnOp } from '../../storage/commands.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { readBodyLimited } from '../lib/body.ts';
@@ -14,9 +14,6 @@ import { setLeaderMeta } from '../middleware/consul-headers.ts';
 import { TxnRequestSchema, txnResultJson, type TxnErrorJson, type TxnOpInput, type TxnResultJson } from '../schemas/txn.ts';
 import { decodeKvValues, planOps, type PlannedOp } from './txn-ops.ts';
 import type { TxnRoute } from './txn.routes.ts';
-
-/** Consul's maxTxnOps. */
-export const MAX_TXN_OPS = 128;
 
 type Ctx = Context<AppEnv>;
 
