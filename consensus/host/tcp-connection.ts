@@ -28,6 +28,13 @@ export const MAX_QUEUED_RAFT_BYTES = 8 * 1024 * 1024;
 export const MAX_QUEUED_RAFT_FRAMES = 4096;
 /** A peer that has not completed the handshake by then is cut off. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
+/**
+ * A socket that has not drained its buffer for this long is treated as dead (a peer that
+ * vanished without a FIN would otherwise hold the connection until TCP gives up, minutes).
+ */
+export const WRITE_STALL_TIMEOUT_MS = 10_000;
+/** TCP keepalive probes find idle connections to vanished peers. */
+const KEEPALIVE_MS = 5_000;
 
 export type Lane = 'control' | 'bulk';
 export type Role = 'dialer' | 'listener';
@@ -77,6 +84,7 @@ export class Connection {
   private bulkInFlight = false;
   private readonly nonce: Uint8Array;
   private cancelHandshakeTimer: CancelTimer | undefined;
+  private cancelStallTimer: CancelTimer | undefined;
   /** Who is on the other end, once the handshake says so. */
   remote: PeerIdentity | undefined;
   /** Requests this side is serving on the connection (listener side), for the concurrency bound. */
@@ -94,8 +102,13 @@ export class Connection {
         ? handshakeAuth(opts.clusterKey, HELLO_LABEL, HELLO_ACK_LABEL)
         : handshakeAuth(opts.clusterKey, HELLO_ACK_LABEL, HELLO_LABEL);
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.pump());
+    socket.on('drain', () => {
+      this.cancelStallTimer?.();
+      this.cancelStallTimer = undefined;
+      this.pump();
+    });
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('close', () => this.close('socket closed'));
     this.cancelHandshakeTimer = opts.clock.setTimer(HANDSHAKE_TIMEOUT_MS, () => this.close('handshake timed out'));
@@ -145,6 +158,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.cancelHandshakeTimer?.();
+    this.cancelStallTimer?.();
     this.control.length = 0;
     this.bulk.length = 0;
     this.socket.destroy();
@@ -179,11 +193,14 @@ export class Connection {
     if (mac.byteLength > 0) parts.push(mac);
     this.socket.cork();
     const last = parts.length - 1;
+    let accepted = true;
     parts.forEach((p, i) => {
-      if (i === last && flushed !== undefined) this.socket.write(p, () => flushed());
-      else this.socket.write(p);
+      accepted = i === last && flushed !== undefined ? this.socket.write(p, () => flushed()) : this.socket.write(p);
     });
     this.socket.uncork();
+    if (!accepted && this.cancelStallTimer === undefined) {
+      this.cancelStallTimer = this.opts.clock.setTimer(WRITE_STALL_TIMEOUT_MS, () => this.close('peer stopped reading (write stalled)'));
+    }
   }
 
   private onData(chunk: Buffer): void {

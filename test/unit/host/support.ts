@@ -57,3 +57,33 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** A Clock whose timers fire only when the test advances it. */
+export class ManualClock {
+  private t = 0;
+  private timers: { at: number; fn: () => void; live: boolean }[] = [];
+
+  now(): number {
+    return this.t;
+  }
+
+  wallNow(): number {
+    return this.t;
+  }
+
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer = { at: this.t + ms, fn, live: true };
+    this.timers.push(timer);
+    return () => {
+      timer.live = false;
+    };
+  }
+
+  /** Moves time forward, firing due timers in deadline order. */
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => x.live && x.at <= this.t).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((x) => x.live && x.at > this.t);
+    for (const x of due) x.fn();
+  }
+}

@@ -18,11 +18,11 @@ import {
 } from '../../../consensus/host/frame-auth.ts';
 import { encodeHeader, type Frame, FrameDecoder, FrameKind } from '../../../consensus/host/frame.ts';
 import { silentLogger } from '../../../consensus/host/logger.ts';
-import { MAX_QUEUED_RAFT_FRAMES } from '../../../consensus/host/tcp-connection.ts';
+import { MAX_QUEUED_RAFT_FRAMES, WRITE_STALL_TIMEOUT_MS } from '../../../consensus/host/tcp-connection.ts';
 import { TcpTransport, parseAddress } from '../../../consensus/host/tcp-transport.ts';
 import { RpcChannel, type PeerIdentity } from '../../../consensus/host/transport.ts';
 import type { Message, NodeId, Term } from '../../../consensus/raft/types.ts';
-import { deferred, RecordingLogger, within } from './support.ts';
+import { deferred, ManualClock, RecordingLogger, within } from './support.ts';
 
 const clock = new SystemClock();
 /** Upper bound for any single awaited event in these tests. */
@@ -230,6 +230,20 @@ describe('TcpTransport', () => {
     expect(peer.frames.map((f) => f.kind)).toEqual([FrameKind.Raft, FrameKind.Request, FrameKind.Raft, FrameKind.Request, FrameKind.Request]);
     await a.close();
     await Promise.all(requests);
+  });
+
+  it('closes a connection whose peer stopped reading, failing its requests', async () => {
+    const peer = await StallingPeer.start(1);
+    const manual = new ManualClock();
+    const a = await TcpTransport.listen({ nodeId: 'a', bindHost: '127.0.0.1', port: 0, clock: manual, logger: silentLogger });
+    open.push(a);
+    a.send({ id: 'b', address: peer.address }, [heartbeat('a', 'b', 1)]);
+    await within(peer.waitForFrames(1), WAIT_MS, 'the first frame'); // the connection is open
+    // 8 MiB cannot fit the peer's socket buffers while it does not read: the write stalls.
+    const pending = a.request(peer.address, new Uint8Array(8 * 1024 * 1024), { timeoutMs: 60_000 });
+    manual.advance(WRITE_STALL_TIMEOUT_MS - 1);
+    manual.advance(1);
+    await expect(pending).rejects.toThrow(/write stalled/);
   });
 
   it('reconnects with backoff after the peer restarts on the same port', async () => {
