@@ -43,7 +43,7 @@ export function openStateDb(path: string): StateDb {
   return { sqlite, path, close: () => sqlite.close() };
 }
 
-export function configure(sqlite: Sqlite, path: string): void {
+function configure(sqlite: Sqlite, path: string): void {
   const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
   if (path !== ':memory:' && mode !== 'wal') throw new Error(`state db: journal_mode is ${String(mode)}, expected wal`);
   // NORMAL in WAL mode: a power loss may drop the last transactions, never corrupt; the
