@@ -12,8 +12,8 @@ import type { AppEnv } from '../env.ts';
 import type { EndpointTable } from '../lib/endpoint-table.ts';
 import { isGoPrintable } from '../lib/go-strconv.ts';
 import { cleanRequestPath, decodeRequestPath, escapePath, isParseableQuery } from '../lib/go-url.ts';
-
 import { TEXT } from '../lib/respond.ts';
+
 export const NOT_AN_API_ENDPOINT = 'Invalid URL path: not a recognized HTTP API endpoint\n';
 export const NOT_UNDER_V1 = "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'\n";
 const INDEX_TEXT = 'Cairn Agent: the HTTP API is served under /v1/ and described at /openapi.json.';
@@ -26,7 +26,8 @@ const INDEX_TEXT = 'Cairn Agent: the HTTP API is served under /v1/ and described
 function rawTarget(c: Context): { path: string; query: string } {
   const env = c.env as { incoming?: { url?: unknown } } | undefined;
   const incoming = env?.incoming?.url;
-  const target = typeof incoming === 'string' && incoming.startsWith('/') ? incoming : new URL(c.req.url).pathname + new URL(c.req.url).search;
+  const url = new URL(c.req.url);
+  const target = typeof incoming === 'string' && incoming.startsWith('/') ? incoming : url.pathname + url.search;
   const q = target.indexOf('?');
   return q === -1 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
 }
