@@ -94,3 +94,20 @@ test('inline fdatasync mode behaves the same', async () => {
   expect([...wal.getStable('CurrentTerm')!]).toEqual([5]);
   await wal.close();
 });
+
+test('wal-dump prints the meta file, the segments, their batches and the recovery result', async () => {
+  const wal = await openWal(dir, { segmentSize: SEGMENT, preallocate: false });
+  for (let i = 1; i <= 60; i += 4) await wal.append(entries(i, 4, 1, 120));
+  await wal.setStable('CurrentTerm', Buffer.from('3'));
+  await wal.close();
+  const { execFileSync } = await import('node:child_process');
+  const cli = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'src', 'cli', 'wal-dump.ts');
+  const text = execFileSync(process.execPath, ['--import', 'tsx', cli, dir, '--entries'], { encoding: 'utf8' });
+  expect(text).toMatch(/^meta: next segment id \d+, first index 1, \d+ segment\(s\)/);
+  expect(text).toContain('stable "CurrentTerm" = "3"');
+  for (const n of segmentFiles()) expect(text).toContain(`segment ${n}:`);
+  expect(text).toMatch(/batch \[0, \d+\): entries 1\.\.4/);
+  expect(text).toMatch(/index frame \(\d+ offsets\)/);
+  expect(text).toMatch(/recovery: \d+ live entries \(last 60\)/);
+  expect(text).toMatch(/@\d+ index 60 term 1 type \d 120 bytes/);
+});

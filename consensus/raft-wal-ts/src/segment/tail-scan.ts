@@ -34,13 +34,13 @@ export interface TailScan {
 }
 
 /** One frame of a batch not yet proven whole: kind, file offset, and index / count / last. */
-interface PendingFrame {
+export interface PendingFrame {
   kind: number;
   at: number;
   value: number;
 }
 
-type BatchRead = { ok: true; frames: PendingFrame[]; end: number } | { ok: false; stopAt: number };
+export type BatchRead = { ok: true; frames: PendingFrame[]; end: number } | { ok: false; stopAt: number };
 
 export function scanTail(buf: Buffer, name: string, baseIndex: number, id: number): TailScan {
   const scan: TailScan = { offsets: new OffsetArray(), liveCount: 0, committedEnd: 0, indexOffset: 0 };
@@ -60,7 +60,7 @@ export function scanTail(buf: Buffer, name: string, baseIndex: number, id: numbe
 }
 
 /** Reads frames from `batchStart` up to a commit frame whose CRC chain matches. */
-function readBatch(buf: Buffer, batchStart: number, id: number): BatchRead {
+export function readBatch(buf: Buffer, batchStart: number, id: number): BatchRead {
   const frames: PendingFrame[] = [];
   let pos = batchStart;
   let chain = 0;
