@@ -57,6 +57,8 @@ export const DEFAULT_TICK_MS = 100;
 export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 /** Proposals awaiting apply; beyond this new ones are refused (the core also caps bytes). */
 export const MAX_PENDING_PROPOSALS = 65_536;
+/** Read barriers waiting here (for their index or for the apply); more are refused. */
+export const MAX_PENDING_READS = 16_384;
 /** Entries per Fsm.apply call: one SQLite transaction stays a bounded amount of work. */
 export const MAX_APPLY_BATCH = 1_024;
 /** Snapshot streams running at once; more followers wait for a later request of the core. */
@@ -241,6 +243,7 @@ export class RaftHost {
   readBarrier(kind: ReadKind): Promise<number> {
     const gate = this.gate();
     if (gate !== undefined) return Promise.reject(gate);
+    if (this.reads.size >= MAX_PENDING_READS) return Promise.reject(new RejectedError('tooManyReads', 'too many pending reads'));
     return new Promise<number>((resolve, reject) => {
       const waiter = { deadline: this.opts.clock.now() + this.timeoutMs, resolve, reject };
       if (kind === 'lease' && this.leaseReadIndex() !== undefined) {
