@@ -188,7 +188,13 @@ export class RaftHost {
     if (this.state !== 'new') throw new Error(`RaftHost.start() in state ${this.state}`);
     this.state = 'starting';
     const { wal, snapshots, fsm, logger, bootstrap } = this.opts;
-    const recovered = await recover({ wal, snapshots, fsm, logger, bootstrap });
+    let recovered;
+    try {
+      recovered = await recover({ wal, snapshots, fsm, logger, bootstrap });
+    } catch (err) {
+      this.fail(err);
+      throw this.failure;
+    }
     if (this.state !== 'starting') return; // stop() was called meanwhile
     this.storage = recovered.storage;
     this.applied = recovered.applied;
@@ -246,8 +252,9 @@ export class RaftHost {
     if (this.reads.size >= MAX_PENDING_READS) return Promise.reject(new RejectedError('tooManyReads', 'too many pending reads'));
     return new Promise<number>((resolve, reject) => {
       const waiter = { deadline: this.opts.clock.now() + this.timeoutMs, resolve, reject };
-      if (kind === 'lease' && this.leaseReadIndex() !== undefined) {
-        this.reads.addAwaitingApply(this.leaseReadIndex() as number, waiter, this.applied);
+      const leaseIndex = kind === 'lease' ? this.leaseReadIndex() : undefined;
+      if (leaseIndex !== undefined) {
+        this.reads.addAwaitingApply(leaseIndex, waiter, this.applied);
         return;
       }
       const context = `${this.id}/${++this.readSeq}`;

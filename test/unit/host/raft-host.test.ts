@@ -1,6 +1,6 @@
 // The Raft driver on one server: a real WAL and snapshot store in a temp dir, the real core,
 // the tiny KV FSM. Multi-server behaviour is in test/cluster/host.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeVfs, type Vfs, type VfsFile } from 'raft-wal-ts';
@@ -105,6 +105,28 @@ describe('RaftHost (single server)', () => {
     expect(fresh.history[0]).toBeLessThan(0); // the restore came first ...
     expect(fresh.history[1]).toBe(-(fresh.history[0] as number) + 1); // ... then the tail only
     expect(fresh.data).toEqual(before);
+  });
+
+  it('refuses to start when neither a snapshot nor the log can rebuild the FSM', async () => {
+    const n = await single({ raft: { snapshotThreshold: 20, snapshotTrailing: 5 } });
+    await within(
+      (async () => {
+        // Bounded by the deadline: write until the log has been compacted.
+        while (n.host.status().firstIndex <= 1) await n.host.propose(put('k', 'v'));
+      })(),
+      10_000,
+      'log compaction',
+    );
+    running.splice(running.indexOf(n), 1);
+    await stopNode(n);
+    for (const name of readdirSync(join(dir, 'raft', 'snapshots'))) rmSync(join(dir, 'raft', 'snapshots', name));
+    const t = await listen('n1', n.port);
+    const again = await createNode({ id: 'n1', dir, fsm: new KvFsm() }, t);
+    running.push(again);
+    const fatal = new Promise<Error>((resolve) => again.host.onFatal(resolve));
+    await expect(again.host.start()).rejects.toThrow(/cannot replay/);
+    expect(await fatal).toBeInstanceOf(FatalStorageError);
+    expect(again.host.status().state).toBe('failed');
   });
 
   it('refuses a second membership change while one is in flight, and rejects bad changes', async () => {
