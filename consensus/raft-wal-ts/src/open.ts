@@ -151,8 +151,14 @@ async function recoverTail(file: VfsFile, name: string, m: MetaSegment): Promise
   return new TailSegment(m.id, m.baseIndex, name, file, scan.offsets, scan.liveCount, scan.committedEnd);
 }
 
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** True when buf[from..] is all zero (compared a chunk at a time: memcmp, not a JS loop). */
 function zeroFrom(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  for (let at = from; at < buf.length; at += ZEROS.length) {
+    const end = Math.min(buf.length, at + ZEROS.length);
+    if (buf.compare(ZEROS, 0, end - at, at, end) !== 0) return false;
+  }
   return true;
 }
 

@@ -70,7 +70,9 @@ export class SegmentLog {
   }
 
   get(index: number): LogEntry | undefined {
-    if (!Number.isSafeInteger(index) || index < this.firstIndex() || index > this.lastIndex() || this.isEmpty()) return undefined;
+    const last = this.rawLastIndex();
+    // Bounds first: also rejects non-integers and the empty log (last < first there).
+    if (!(index >= this.state.first && index <= last) || !Number.isSafeInteger(index) || this.state.segments.length === 0) return undefined;
     return readEntry(this.segmentFor(index), index);
   }
 
