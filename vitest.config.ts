@@ -37,8 +37,10 @@ export default defineConfig({
           include: ['test/cluster/**/*.test.ts', 'test/client/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          // Cluster tests start real server processes; two at a time fit a 2-core machine.
+          // Cluster tests start real server processes; two at a time fit a 2-core machine. They
+          // run after the in-process projects (a later group), so the two never compete.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -31,7 +31,8 @@ export type AppResponse =
     }
   | { readonly kind: 'ok' }
   | { readonly kind: 'applied'; readonly index: number; readonly result: unknown }
-  | { readonly kind: 'renewed'; readonly found: boolean }
+  /** The session as the leader holds it, or null when it does not exist. */
+  | { readonly kind: 'renewed'; readonly session: unknown }
   /** The receiver is not the leader; `leaderAddress` is "" when it knows none. */
   | { readonly kind: 'not-leader'; readonly leaderAddress: string }
   /** The request failed with a message for the caller (e.g. Permission denied). */

@@ -1,0 +1,116 @@
+// Where a write enters Raft. On the leader: the leader-side pre-checks (lock-delay), then
+// propose. On a follower: forward the encoded command to the leader over the cluster port and,
+// once the leader has applied it, wait for the local state to apply it too (read-your-writes
+// on the server the client talks to). With no leader, wait for one — by event — for at most
+// the hold timeout, then Consul's "No cluster leader".
+import type { Clock } from '../consensus/host/clock.ts';
+import { NotLeaderError, TransportError } from '../consensus/host/errors.ts';
+import type { RaftHost } from '../consensus/host/raft-host.ts';
+import { RpcChannel, type Transport } from '../consensus/host/transport.ts';
+import { HttpError } from '../routes/lib/errors.ts';
+import { NoClusterLeaderError } from '../routes/services.ts';
+import type { Command } from '../storage/commands.ts';
+import type { AppliedWaiter } from './applied-waiter.ts';
+import { waitForLeader } from './leader-watch.ts';
+import type { LockDelays } from './lock-delay.ts';
+import { decodeFrame, encodeFrame, type AppRequest, type AppResponse } from './rpc.ts';
+
+/** Consul's rpc_hold_timeout: how long a request waits for a leader before failing. */
+export const HOLD_TIMEOUT_MS = 7_000;
+/** Pause before retrying a leader that could not be reached; doubles up to the cap. */
+const RETRY_BASE_MS = 25;
+const RETRY_CAP_MS = 500;
+/** Forwarded requests may wait this long for the leader's answer. */
+const FORWARD_TIMEOUT_MS = 15_000;
+
+export interface Outcome {
+  readonly index: number;
+  readonly result: unknown;
+}
+
+export interface GatewayDeps {
+  readonly host: RaftHost;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly lockDelays: LockDelays;
+  readonly applied: AppliedWaiter;
+  readonly holdTimeoutMs?: number;
+}
+
+/** What the leader answers, as a value: the outcome, or "I am not the leader". */
+export type LeaderAnswer = { readonly ok: true; readonly outcome: Outcome } | { readonly ok: false; readonly leaderAddress: string };
+
+export class CommandGateway {
+  private readonly hold: number;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.hold = deps.holdTimeoutMs ?? HOLD_TIMEOUT_MS;
+  }
+
+  /** Applies `command` (already encoded as `bytes`) through the leader, wherever it is. */
+  async apply(command: Command, bytes: Uint8Array, token: string): Promise<Outcome> {
+    return this.toLeader(
+      () => this.applyAsLeader(command, bytes),
+      encodeFrame({ kind: 'apply', ...(token === '' ? {} : { token }) }, bytes),
+      (answer) => (answer.kind === 'applied' ? { index: answer.index, result: answer.result } : undefined),
+    );
+  }
+
+  /** Runs `local` if this server leads, else sends `frame` to the leader; retries until the hold timeout. */
+  async toLeader<T>(local: () => Promise<LeaderAnswer | { ok: true; outcome: T }>, frame: Uint8Array, parse: (answer: AppResponse) => T | undefined): Promise<T> {
+    const { host, clock } = this.deps;
+    const deadline = clock.now() + this.hold;
+    let delay = RETRY_BASE_MS;
+    for (;;) {
+      const status = host.status();
+      if (host.isLeader()) {
+        const answer = await local();
+        if (answer.ok) return answer.outcome as T;
+      } else if (status.leaderAddress !== undefined) {
+        const forwarded = await this.forward(status.leaderAddress, frame, parse);
+        if (forwarded !== undefined) return forwarded;
+      } else if (!(await waitForLeader(host, clock, deadline - clock.now()))) {
+        throw new NoClusterLeaderError();
+      }
+      if (clock.now() >= deadline) throw new NoClusterLeaderError();
+      await new Promise<void>((r) => clock.setTimer(Math.min(delay, Math.max(0, deadline - clock.now())), r));
+      delay = Math.min(delay * 2, RETRY_CAP_MS);
+    }
+  }
+
+  /** The leader's side: pre-checks, propose, and the FSM's result. */
+  async applyAsLeader(command: Command, bytes: Uint8Array): Promise<LeaderAnswer> {
+    const { host, lockDelays } = this.deps;
+    const refused = lockDelays.refuse(command);
+    if (refused !== undefined) return { ok: true, outcome: { index: host.status().appliedIndex, result: refused } };
+    try {
+      const applied = await host.propose(bytes);
+      return { ok: true, outcome: { index: applied.index, result: applied.result } };
+    } catch (err) {
+      if (err instanceof NotLeaderError) return { ok: false, leaderAddress: err.leaderAddress ?? '' };
+      throw err;
+    }
+  }
+
+  /** undefined = try again (not the leader any more, or unreachable). */
+  private async forward<T>(address: string, frame: Uint8Array, parse: (answer: AppResponse) => T | undefined): Promise<T | undefined> {
+    let raw: Uint8Array;
+    try {
+      raw = await this.deps.transport.request(address, frame, { channel: RpcChannel.App, timeoutMs: FORWARD_TIMEOUT_MS });
+    } catch (err) {
+      if (err instanceof TransportError) return undefined;
+      throw err;
+    }
+    const decoded = decodeFrame<AppResponse>(raw);
+    if (!decoded.ok) throw new Error(decoded.error);
+    const answer = decoded.header;
+    if (answer.kind === 'not-leader') return undefined;
+    if (answer.kind === 'error') throw new HttpError(answer.status as HttpError['status'], answer.message);
+    const value = parse(answer);
+    if (value === undefined) throw new Error(`unexpected answer from the leader: ${answer.kind}`);
+    if (answer.kind === 'applied') await this.deps.applied.wait(answer.index, FORWARD_TIMEOUT_MS);
+    return value;
+  }
+}
+
+export type { AppRequest };

@@ -1,0 +1,62 @@
+// The server side of the App channel: what this server answers when another server asks it
+// something. Only the leader accepts writes, renewals, joins and leaves; a follower answers
+// "not the leader" with the address of the one it knows, and the caller retries there.
+import type { RaftHost } from '../consensus/host/raft-host.ts';
+import { RpcChannel, type PeerIdentity, type Transport } from '../consensus/host/transport.ts';
+import { decodeCommand, validateCommand } from '../storage/commands.ts';
+import type { CommandGateway } from './command-gateway.ts';
+import type { Logger } from './logger.ts';
+import { decodeFrame, encodeFrame, type AppRequest, type AppResponse } from './rpc.ts';
+import type { SessionRenewer } from './session-renewer.ts';
+
+export interface RpcServerDeps {
+  readonly host: RaftHost;
+  readonly gateway: CommandGateway;
+  readonly sessions: SessionRenewer;
+  readonly logger: Logger;
+  readonly self: { readonly id: string; readonly nodeName: string; readonly address: string; readonly datacenter: string };
+  /** True once this server has Raft state (bootstrapped, joined, or restarted with a log). */
+  readonly clustered: () => boolean;
+  /** A server asks to join: add it to the configuration (leader only). */
+  readonly admit: (id: string, address: string, nodeName: string) => Promise<void>;
+}
+
+export function serveAppRpc(transport: Transport, deps: RpcServerDeps): void {
+  transport.handle(RpcChannel.App, async (payload, from) => {
+    const decoded = decodeFrame<AppRequest>(payload);
+    if (!decoded.ok) return encodeFrame({ kind: 'error', status: 400, message: decoded.error });
+    try {
+      return await answer(decoded.header, decoded.body, from, deps);
+    } catch (err) {
+      deps.logger.warn({ err, kind: decoded.header.kind, from: from.address }, 'cluster request failed');
+      return encodeFrame({ kind: 'error', status: 500, message: (err as Error).message });
+    }
+  });
+}
+
+async function answer(request: AppRequest, body: Uint8Array, from: PeerIdentity, deps: RpcServerDeps): Promise<Uint8Array> {
+  const { host } = deps;
+  const status = host.status();
+  if (request.kind === 'hello') {
+    return encodeFrame({ kind: 'hello', ...deps.self, clustered: deps.clustered(), leaderAddress: status.leaderAddress ?? '' });
+  }
+  if (!host.isLeader()) return encodeFrame({ kind: 'not-leader', leaderAddress: status.leaderAddress ?? '' });
+  switch (request.kind) {
+    case 'apply': {
+      const command = decodeCommand(body);
+      const invalid = validateCommand(command);
+      if (invalid !== null) return encodeFrame({ kind: 'error', status: 400, message: invalid });
+      const result = await deps.gateway.applyAsLeader(command, body);
+      return encodeFrame(result.ok ? { kind: 'applied', ...result.outcome } : { kind: 'not-leader', leaderAddress: result.leaderAddress });
+    }
+    case 'renew-session':
+      return encodeFrame({ kind: 'renewed', session: deps.sessions.renewAsLeader(request.id) } satisfies AppResponse);
+    case 'join':
+      deps.logger.info({ id: request.id, address: request.address, node: request.nodeName, via: from.address }, 'server asks to join');
+      await deps.admit(request.id, request.address, request.nodeName);
+      return encodeFrame({ kind: 'ok' });
+    case 'leave':
+      if (status.configuration.servers.some((s) => s.id === request.id)) await host.removeServer(request.id);
+      return encodeFrame({ kind: 'ok' });
+  }
+}
