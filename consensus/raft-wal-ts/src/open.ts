@@ -40,8 +40,10 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wa
   const meta = await loadMeta(vfs, dir, names);
   checkMeta(meta);
   await removeUnnamed(vfs, dir, names, meta);
-  const segments = await openSegments(vfs, dir, names, meta.segments);
   const preallocator = opts.preallocate ? new Preallocator(vfs, dir, opts.segmentSize) : undefined;
+  if (preallocator) await preallocator.adopt(names);
+  else if (names.has(SPARE_FILE)) await vfs.remove(dir, SPARE_FILE);
+  const segments = await openSegments(vfs, dir, names, meta.segments);
   const log = new SegmentLog(
     { vfs, dir, segmentSize: opts.segmentSize, preallocator },
     { segments, first: meta.firstIndex, nextSegmentId: meta.nextSegmentId, stable: new Map(meta.stable) },
@@ -100,11 +102,11 @@ function checkMeta(meta: MetaState): void {
   }
 }
 
-/** Leftovers of interrupted operations: the meta temp file, a spare, unnamed segments. */
+/** Leftovers of interrupted operations: the meta temp file and segments the meta file does not name. */
 async function removeUnnamed(vfs: Vfs, dir: string, names: ReadonlySet<string>, meta: MetaState): Promise<void> {
   const named = new Set(meta.segments.map((s) => segmentFileName(s.baseIndex, s.id)));
   for (const n of names) {
-    if (n === META_TEMP_FILE || n === SPARE_FILE || (parseSegmentFileName(n) && !named.has(n))) await vfs.remove(dir, n);
+    if (n === META_TEMP_FILE || (parseSegmentFileName(n) && !named.has(n))) await vfs.remove(dir, n);
   }
 }
 

@@ -1,7 +1,8 @@
 // Keeps one zero-filled, synced spare file ready for the next segment. Overwriting allocated
 // blocks lets fdatasync flush data only; appending to a growing file also commits the size
 // change through the file-system journal, which halves the sync rate on ext4. Node has no
-// fallocate, so the spare is filled with zeros in the background, off the append path.
+// fallocate, so the spare is filled with zeros in the background, off the append path, and a
+// rotation never waits for it: without a ready spare the new segment is a plain file.
 import { Buffer } from 'node:buffer';
 import type { Vfs } from './vfs.ts';
 
@@ -21,6 +22,19 @@ export class Preallocator {
     private readonly size: number,
   ) {}
 
+  /**
+   * Adopts a spare left by an earlier run when it has the full size (only zeros are ever
+   * written to it, so a full-size spare holds zeros); removes it otherwise.
+   */
+  async adopt(names: ReadonlySet<string>): Promise<void> {
+    if (!names.has(SPARE_FILE)) return;
+    const file = await this.vfs.open(this.dir, SPARE_FILE);
+    const size = await file.size();
+    await file.close();
+    if (size === this.size) this.ready = true;
+    else await this.vfs.remove(this.dir, SPARE_FILE);
+  }
+
   /** Starts filling a spare unless one is ready or being filled. Never rejects. */
   start(): void {
     if (this.ready || this.filling) return;
@@ -37,18 +51,18 @@ export class Preallocator {
   }
 
   /**
-   * Waits for the spare and hands it over: when this resolves SPARE_FILE is a zero-filled,
-   * synced file that the caller now owns (and renames). Rethrows a fill failure.
+   * Hands over the spare if one is ready: true means SPARE_FILE is now the caller's to rename.
+   * Rethrows a failed fill (a disk that fails writes must stop the WAL too).
    */
-  async take(): Promise<void> {
-    this.start();
-    await this.filling;
-    if (!this.ready) {
+  take(): boolean {
+    if (this.error !== undefined) {
       const err = this.error;
       this.error = undefined;
       throw err instanceof Error ? err : new Error(`spare segment fill failed: ${String(err)}`);
     }
+    const got = this.ready;
     this.ready = false;
+    return got;
   }
 
   /** Waits for a fill in progress (close must not leave IO running). */

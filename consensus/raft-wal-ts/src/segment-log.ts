@@ -232,10 +232,9 @@ export class SegmentLog {
     return tail;
   }
 
+  /** The preallocated spare when one is ready, else a plain new file (never waits for a fill). */
   private async createSegmentFile(name: string): Promise<VfsFile> {
-    const pre = this.cfg.preallocator;
-    if (!pre) return this.cfg.vfs.create(this.cfg.dir, name);
-    await pre.take();
+    if (!this.cfg.preallocator?.take()) return this.cfg.vfs.create(this.cfg.dir, name);
     await this.cfg.vfs.rename(this.cfg.dir, SPARE_FILE, name);
     return this.cfg.vfs.open(this.cfg.dir, name);
   }

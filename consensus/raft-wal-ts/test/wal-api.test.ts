@@ -205,6 +205,34 @@ describe('group commit', () => {
   });
 });
 
+describe('preallocation', () => {
+  test('a full-size spare is kept across reopens and becomes the next segment; rotation never waits for one', async () => {
+    const vfs = new FaultyVfs();
+    const o = { vfs, segmentSize: 4096 };
+    let wal = await openWal(DIR, o);
+    await wal.append(entries(1, 2)); // no spare ready yet: the first segment is a plain file
+    expect(vfs.read(DIR, segmentFiles(vfs)[0]!).length).toBeLessThan(4096);
+    await wal.close(); // waits for the background fill
+    expect(vfs.read(DIR, 'wal-spare.tmp')).toEqual(new Uint8Array(4096));
+    const writes = vfs.stats.writes;
+    wal = await openWal(DIR, o);
+    expect(vfs.stats.writes).toBe(writes); // adopted, not refilled
+    for (let i = 3; segmentFiles(vfs).length < 2; i++) await wal.append([entry(i, 1, 200)]);
+    expect(vfs.read(DIR, segmentFiles(vfs)[1]!).length).toBe(4096); // the spare, renamed
+    await wal.close();
+  });
+
+  test('a spare of the wrong size is removed on open', async () => {
+    const vfs = new FaultyVfs();
+    await vfs.mkdirp(DIR);
+    const f = await vfs.create(DIR, 'wal-spare.tmp');
+    await f.write(new Uint8Array(100), 0);
+    const wal = await openWal(DIR, { vfs, segmentSize: 4096, preallocate: true });
+    await wal.close();
+    expect(vfs.read(DIR, 'wal-spare.tmp').length).toBe(4096); // refilled at full size
+  });
+});
+
 describe('failure', () => {
   test('a failed sync rejects every waiting append and every later call', async () => {
     const { vfs, wal } = await fresh(1 << 20, false);
