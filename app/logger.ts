@@ -32,7 +32,7 @@ export function createLogger(options: LoggerOptions, destination: NodeJS.Writabl
       redact: { paths: REDACTED_PATHS, censor: '<hidden>' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.json ? destination : pretty({ destination, colorize: false, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+    options.json ? destination : pretty({ destination, colorize: false, sync: true, singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
   );
 }
 

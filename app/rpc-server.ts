@@ -21,6 +21,15 @@ export interface RpcServerDeps {
   readonly admit: (id: string, address: string, nodeName: string) => Promise<void>;
 }
 
+/** Before the host runs: answer who we are (not yet in a cluster); refuse everything else. */
+export function serveHelloOnly(transport: Transport, self: RpcServerDeps['self']): void {
+  transport.handle(RpcChannel.App, async (payload) => {
+    const decoded = decodeFrame<AppRequest>(payload);
+    if (decoded.ok && decoded.header.kind === 'hello') return encodeFrame({ kind: 'hello', ...self, clustered: false, leaderAddress: '' });
+    return encodeFrame({ kind: 'not-leader', leaderAddress: '' });
+  });
+}
+
 export function serveAppRpc(transport: Transport, deps: RpcServerDeps): void {
   transport.handle(RpcChannel.App, async (payload, from) => {
     const decoded = decodeFrame<AppRequest>(payload);
