@@ -1,7 +1,8 @@
 // Go regexp (RE2) for `matches` / `not matches`: parse with Go's rules and error texts,
 // then match with a linear-time NFA. Literal patterns, the common case, skip the NFA.
 import { parseRegex, RegexSyntaxError, type Regex } from './parser.ts';
-import { compileProgram, Matcher } from './program.ts';
+import { Matcher } from './match.ts';
+import { compileProgram } from './program.ts';
 
 export type CompiledRegex =
   | { readonly ok: true; readonly test: (input: string) => boolean }

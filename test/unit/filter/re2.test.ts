@@ -161,6 +161,18 @@ describe('linear time', () => {
   });
 });
 
+describe('lazy DFA cache', () => {
+  // The DFA for "the 13th character from the end is an a" has 2^13 states, far past
+  // MAX_DFA_STATES: the cache must start over and keep giving the right answers.
+  test.prop([fc.array(fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 200, maxLength: 2_000 }), { minLength: 1, maxLength: 4 })], {
+    numRuns: 20,
+  })('stays correct when it overflows', (inputs) => {
+    const pattern = '^(?:a|b)*a(?:a|b){12}$';
+    const ours = matcher(pattern);
+    for (const input of inputs) expect(ours(input)).toBe(input.length > 12 && input[input.length - 13] === 'a');
+  });
+});
+
 // Differential test: on literals over a small alphabet, classes, `.`, groups, alternation,
 // the * + ? {n,m} operators and ^ $ anchors, Go and JS RegExp agree (no \n inside classes,
 // no flags), so the engine must give JS's answer.
