@@ -3,7 +3,9 @@
 // - it has Raft state (a log or a snapshot): restart as it was; -retry-join changes nothing;
 // - -bootstrap-expect 1 (and -dev): bootstrap a cluster of itself;
 // - otherwise ask every -retry-join address "hello": if one belongs to a cluster with a known
-//   leader, join it (start with no configuration, then ask the leader to add us); if instead
+//   leader, join it (start with no configuration, then ask the leader to add us); if one has
+//   already bootstrapped a configuration that names us, start with no configuration and let
+//   its leader replicate to us (we still vote, so it can elect one); if instead
 //   at least -bootstrap-expect servers (us included) answer that they belong to none, every one
 //   of them bootstraps with the same configuration — those servers, sorted by id — which Raft
 //   accepts because identical bootstrap entries agree.
@@ -28,6 +30,8 @@ export interface Self {
 
 export type FormationPlan =
   | { readonly kind: 'restart' }
+  /** Another server bootstrapped a configuration naming us: start empty, it will replicate. */
+  | { readonly kind: 'named' }
   | { readonly kind: 'bootstrap'; readonly configuration: Configuration }
   | { readonly kind: 'join'; readonly leaderAddress: string };
 
@@ -65,6 +69,7 @@ export async function planFormation(deps: FormationDeps): Promise<FormationPlan 
   }
   for (let round = 1; !deps.stopped(); round++) {
     const answers = await helloAll(deps, peers);
+    if (answers.some((a) => a.members.includes(self.id))) return { kind: 'named' };
     const leaderAddress = answers.find((a) => a.clustered && a.leaderAddress !== '')?.leaderAddress;
     if (leaderAddress !== undefined) return { kind: 'join', leaderAddress };
     const fresh = answers.filter((a) => !a.clustered);

@@ -15,8 +15,6 @@ export interface RpcServerDeps {
   readonly sessions: SessionRenewer;
   readonly logger: Logger;
   readonly self: { readonly id: string; readonly nodeName: string; readonly address: string; readonly datacenter: string };
-  /** True once this server has Raft state (bootstrapped, joined, or restarted with a log). */
-  readonly clustered: () => boolean;
   /** A server asks to join: add it to the configuration (leader only). */
   readonly admit: (id: string, address: string, nodeName: string) => Promise<void>;
 }
@@ -25,7 +23,7 @@ export interface RpcServerDeps {
 export function serveHelloOnly(transport: Transport, self: RpcServerDeps['self']): void {
   transport.handle(RpcChannel.App, async (payload) => {
     const decoded = decodeFrame<AppRequest>(payload);
-    if (decoded.ok && decoded.header.kind === 'hello') return encodeFrame({ kind: 'hello', ...self, clustered: false, leaderAddress: '' });
+    if (decoded.ok && decoded.header.kind === 'hello') return encodeFrame({ kind: 'hello', ...self, clustered: false, members: [], leaderAddress: '' });
     return encodeFrame({ kind: 'not-leader', leaderAddress: '' });
   });
 }
@@ -47,7 +45,8 @@ async function answer(request: AppRequest, body: Uint8Array, from: PeerIdentity,
   const { host } = deps;
   const status = host.status();
   if (request.kind === 'hello') {
-    return encodeFrame({ kind: 'hello', ...deps.self, clustered: deps.clustered(), leaderAddress: status.leaderAddress ?? '' });
+    const members = status.configuration.servers.map((s) => s.id);
+    return encodeFrame({ kind: 'hello', ...deps.self, clustered: members.length > 0, members, leaderAddress: status.leaderAddress ?? '' });
   }
   if (!host.isLeader()) return encodeFrame({ kind: 'not-leader', leaderAddress: status.leaderAddress ?? '' });
   switch (request.kind) {

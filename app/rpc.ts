@@ -27,6 +27,8 @@ export type AppResponse =
       readonly datacenter: string;
       /** True once the server has Raft state (bootstrapped or joined). */
       readonly clustered: boolean;
+      /** Ids of the servers in its Raft configuration (empty when not clustered). */
+      readonly members: readonly string[];
       readonly leaderAddress: string;
     }
   | { readonly kind: 'ok' }

@@ -171,7 +171,6 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
     sessions,
     logger: logger.child({ component: 'rpc' }),
     self: { ...self, datacenter: config.datacenter },
-    clustered: () => host.status().configuration.servers.length > 0,
     admit: (id, address) => admitServer(host, id, address),
   });
 

@@ -183,7 +183,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           const answers = await Promise.all(running.map(async (s) => (await fetch(s.url('/v1/status/leader'))).json() as Promise<string>));
           const first = answers[0];
           if (!first || answers.some((a) => a !== first)) return undefined;
-          return servers.find((s) => s.clusterAddress === first);
+          // A leader that is not running is one the others have not yet noticed is gone.
+          return running.find((s) => s.clusterAddress === first);
         },
         { timeoutMs, intervalMs: 100, what: 'an agreed leader' },
       );
