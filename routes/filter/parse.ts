@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
 const utf8Length = (s: string): number => encoder.encode(s).length;
 
 /** pigeon's "line:col (offset)" for a UTF-16 offset into the input. */
-export function pigeonPosition(input: string, offset: number): string {
+function pigeonPosition(input: string, offset: number): string {
   const before = input.slice(0, offset);
   const lineStart = before.lastIndexOf('\n') + 1;
   let line = 1;

@@ -77,7 +77,7 @@ function clean(pairs: readonly number[]): number[] {
 }
 
 /** The complement of clean ranges within [0, MAX_RUNE]. */
-export function negateRanges(ranges: readonly number[]): number[] {
+function negateRanges(ranges: readonly number[]): number[] {
   const out: number[] = [];
   let next = 0;
   for (let i = 0; i < ranges.length; i += 2) {

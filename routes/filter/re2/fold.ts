@@ -14,6 +14,7 @@ export const MAX_FOLD = 0x1e943;
 const NOT_FOLDED = new Set([0x131]);
 
 let orbits: ReadonlyMap<number, readonly number[]> | undefined;
+let foldable: readonly number[] | undefined;
 
 const single = (s: string): number | undefined => {
   const cp = s.codePointAt(0);
@@ -81,7 +82,6 @@ export function foldOrbit(cp: number): readonly number[] | undefined {
 /** Every code point that has a non-trivial orbit, ascending (for folding whole ranges). */
 export function foldableCodePoints(): readonly number[] {
   orbits ??= buildOrbits();
-  cachedFoldable ??= [...orbits.keys()].sort((a, b) => a - b);
-  return cachedFoldable;
+  foldable ??= [...orbits.keys()].sort((a, b) => a - b);
+  return foldable;
 }
-let cachedFoldable: readonly number[] | undefined;

@@ -27,6 +27,7 @@ const SPACE = '[ \\t\\r\\n]';
 describe('parse errors (pigeon positions: line:column (byte offset))', () => {
   check(nodeSchema, [
     ['Node == web-1', `1:12 (11): no match found, expected: ".", "[", ${SPACE}, [a-zA-Z0-9_] or EOF`],
+    ['Node == host-name', `1:13 (12): no match found, expected: ".", "[", ${SPACE}, [a-zA-Z0-9_] or EOF`],
     ['Node == host:port', `1:13 (12): no match found, expected: ".", "[", ${SPACE}, [a-zA-Z0-9_] or EOF`],
     ['Node == web.1', '1:13 (12): no match found, expected: [a-zA-Z]'],
     ['Node == "web', '1:13 (12): rule string: Unterminated string literal'],
