@@ -1,83 +1,44 @@
 #!/usr/bin/env -S node --import tsx
-// The `cairn` command: parses the subcommand and hands over. No logic lives here.
-import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { agentUsage, loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
-import { startServer } from './server.ts';
+// The `cairn` command: finds the subcommand in the table and hands over. No logic lives here;
+// each command is a module under app/commands/ (the same verbs as Consul's CLI).
+import { agentCommand } from './commands/agent.ts';
 import { CAIRN_VERSION, VERSION } from './version.ts';
 
-const USAGE = `Usage: cairn <command> [args]
+interface CommandEntry {
+  readonly synopsis: string;
+  readonly run: (argv: readonly string[]) => Promise<number>;
+}
 
-Commands:
-    agent      Runs a Cairn server agent
-    version    Prints the version
-`;
+const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  agent: { synopsis: 'Runs a Cairn server agent', run: agentCommand },
+  version: {
+    synopsis: 'Prints the version',
+    run: async () => {
+      process.stdout.write(`Cairn v${CAIRN_VERSION} (Consul API ${VERSION})\n`);
+      return 0;
+    },
+  },
+};
 
-/** A second signal during a graceful stop exits at once; a stop never takes longer than this. */
-const STOP_DEADLINE_MS = 30_000;
-
-async function agent(argv: readonly string[]): Promise<number> {
-  if (argv.includes('-h') || argv.includes('-help') || argv.includes('--help')) {
-    process.stdout.write(agentUsage());
-    return 0;
-  }
-  const loaded = loadConfig({ argv, env: process.env, readFile: (p) => readFileSync(p, 'utf8'), hostname: hostname() });
-  if (!loaded.ok) {
-    process.stderr.write(`${loaded.error}\n\n${agentUsage()}`);
-    return 1;
-  }
-  const config = loaded.config;
-  const logger = createLogger({ level: config.logLevel, json: config.logJson, node: config.nodeName });
-  let server;
-  try {
-    server = await startServer(config, logger);
-  } catch (err) {
-    logger.fatal({ err }, 'agent failed to start');
-    return 1;
-  }
-  process.stdout.write(
-    `==> Cairn agent running!\n    Node name: '${config.nodeName}'\n    Datacenter: '${config.datacenter}'\n` +
-      `    Client addr: http://${config.clientAddr}:${server.httpPort}\n    Cluster addr: ${server.clusterAddress}\n    Data dir: ${server.dataDir}${config.dev ? ' (temporary)' : ''}\n`,
-  );
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(1);
-    logger.info({ signal }, 'caught signal; stopping gracefully');
-    setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
-    void server.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    await server.stopped;
-    return 0;
-  } catch {
-    return 1;
-  }
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `    ${name.padEnd(width)}    ${c.synopsis}`);
+  return `Usage: cairn [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n${lines.join('\n')}\n`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'agent':
-      return agent(rest);
-    case 'version':
-    case '-version':
-    case '--version':
-      process.stdout.write(`Cairn v${CAIRN_VERSION} (Consul API ${VERSION})\n`);
-      return 0;
-    case undefined:
-    case '-h':
-    case '-help':
-    case '--help':
-      process.stdout.write(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`Unknown command: ${command}\n\n${USAGE}`);
-      return 1;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '-help' || name === '--help') {
+    process.stdout.write(usage());
+    return name === undefined ? 1 : 0;
   }
+  if (name === '-v' || name === '-version' || name === '--version') return COMMANDS['version']!.run([]);
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`Unknown command: ${name}\n\n${usage()}`);
+    return 1;
+  }
+  return command.run(rest);
 }
 
 process.exitCode = await main(process.argv.slice(2));
