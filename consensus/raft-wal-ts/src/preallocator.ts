@@ -7,8 +7,13 @@ import { Buffer } from 'node:buffer';
 import type { Vfs } from './vfs.ts';
 
 export const SPARE_FILE = 'wal-spare.tmp';
-/** Zero-fill in chunks so one write never holds a large buffer or blocks for long. */
-const FILL_CHUNK = 1024 * 1024;
+/** Zero-fill in chunks so one write never holds a large buffer (and goes to the threadpool). */
+const FILL_CHUNK = 2 * 1024 * 1024;
+/**
+ * Sync every few chunks: writing back 64 MiB in one fdatasync would queue the WAL's own small
+ * syncs behind it for a long time; smaller pieces interleave with them.
+ */
+const SYNC_EVERY = 8 * 1024 * 1024;
 
 export class Preallocator {
   private filling: Promise<void> | undefined;
@@ -77,6 +82,7 @@ export class Preallocator {
       for (let at = 0; at < this.size; at += FILL_CHUNK) {
         const n = Math.min(FILL_CHUNK, this.size - at);
         await file.write(n === this.zeros.length ? this.zeros : this.zeros.subarray(0, n), at);
+        if ((at + n) % SYNC_EVERY === 0) await file.sync();
       }
       await file.sync();
     } finally {

@@ -33,3 +33,13 @@ describe('crc32c', () => {
     expect(whole).toBe(reference(data.subarray(lo, hi)));
   });
 });
+
+describe('crc32c alignment paths', () => {
+  test.prop([fc.uint8Array({ minLength: 1, maxLength: 400 }), fc.nat(7)])('word-aligned and unaligned ranges agree with the definition', (data, shift) => {
+    const backing = new Uint8Array(data.length + 8);
+    backing.set(data, shift);
+    const view = backing.subarray(shift, shift + data.length);
+    expect(crc32c(view)).toBe(reference(data));
+    expect(crc32c(backing, shift, shift + data.length)).toBe(reference(data));
+  });
+});

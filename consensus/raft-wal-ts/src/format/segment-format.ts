@@ -78,19 +78,26 @@ export function checkSegmentHeader(buf: Buffer, at: number, baseIndex: number, i
 
 // ---- entry frame ----
 
-/** Writes the 32-byte entry header for data already copied to `at + 32`; returns the frame size. */
-export function encodeEntryHeader(buf: Buffer, at: number, index: number, term: number, type: number, dataLength: number): number {
-  buf[at] = FRAME_ENTRY;
-  buf[at + 1] = 0;
-  buf.writeUInt16LE(type, at + 2);
-  buf.writeUInt32LE(dataLength, at + 4);
-  writeU64(buf, index, at + 8);
-  writeU64(buf, term, at + 16);
-  const dataAt = at + ENTRY_HEADER_SIZE;
-  buf.writeUInt32LE(crc32c(buf, dataAt, dataAt + dataLength, crc32c(buf, at, at + 24)), at + 24);
-  buf.writeUInt32LE(0, at + 28);
-  const size = entryFrameSize(dataLength);
-  buf.fill(0, dataAt + dataLength, at + size);
+/**
+ * Writes a whole entry frame (header, data, zero padding) at `at`, which must be 8-aligned in
+ * `buf`; `words` is a u32 view of the same memory (header fields are 4-aligned, and word
+ * stores skip Buffer's per-call checks on this hot path). Returns the frame size.
+ */
+export function encodeEntryFrame(buf: Buffer, words: Uint32Array, at: number, index: number, term: number, type: number, data: Uint8Array): number {
+  const len = data.length;
+  const size = entryFrameSize(len);
+  const w = (buf.byteOffset + at) >>> 2;
+  words[w + (size >>> 2) - 2] = 0; // padding: zero the last 8 bytes, then let the data cover its part
+  words[w + (size >>> 2) - 1] = 0;
+  buf.set(data, at + ENTRY_HEADER_SIZE);
+  words[w] = FRAME_ENTRY | (type << 16);
+  words[w + 1] = len;
+  words[w + 2] = index % 0x1_0000_0000;
+  words[w + 3] = Math.floor(index / 0x1_0000_0000);
+  words[w + 4] = term % 0x1_0000_0000;
+  words[w + 5] = Math.floor(term / 0x1_0000_0000);
+  words[w + 6] = crc32c(buf, at + ENTRY_HEADER_SIZE, at + ENTRY_HEADER_SIZE + len, crc32c(buf, at, at + 24));
+  words[w + 7] = 0;
   return size;
 }
 

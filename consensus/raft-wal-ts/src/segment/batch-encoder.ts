@@ -10,7 +10,7 @@ import {
   SEGMENT_HEADER_SIZE,
   TRUNCATE_FRAME_SIZE,
   encodeCommitFrame,
-  encodeEntryHeader,
+  encodeEntryFrame,
   encodeIndexFrame,
   encodeSegmentHeader,
   encodeTruncateFrame,
@@ -24,6 +24,7 @@ const SCRATCH_INITIAL = 256 * 1024;
 
 export class BatchEncoder {
   private buf = Buffer.allocUnsafe(SCRATCH_INITIAL);
+  private words = wordsOf(this.buf);
   private pos = 0;
   private chain = 0;
   private fileStart = 0;
@@ -33,6 +34,7 @@ export class BatchEncoder {
   start(fileOffset: number, maxBytes: number): void {
     if (this.buf.length < maxBytes || (this.buf.length > SCRATCH_KEEP_MAX && maxBytes <= SCRATCH_INITIAL)) {
       this.buf = Buffer.allocUnsafe(Math.max(SCRATCH_INITIAL, maxBytes));
+      this.words = wordsOf(this.buf);
     }
     this.pos = 0;
     this.chain = 0;
@@ -51,10 +53,8 @@ export class BatchEncoder {
   /** Appends an entry frame; returns its file offset. */
   entry(e: LogEntry): number {
     const at = this.pos;
-    const len = e.data.length;
-    this.reserve(entryFrameSize(len));
-    this.buf.set(e.data, at + ENTRY_HEADER_SIZE);
-    this.pos += encodeEntryHeader(this.buf, at, e.index, e.term, e.type, len);
+    this.reserve(entryFrameSize(e.data.length));
+    this.pos += encodeEntryFrame(this.buf, this.words, at, e.index, e.term, e.type, e.data);
     this.chain = crc32c(this.buf, at, at + ENTRY_HEADER_SIZE, this.chain);
     return this.fileStart + at;
   }
@@ -86,4 +86,10 @@ export class BatchEncoder {
     // Sizes are computed by the caller before start(); overrunning them is a bug, not a case.
     if (this.pos + n > this.capacity) throw new Error(`batch overran its computed size ${this.capacity}`);
   }
+}
+
+/** A u32 view over a scratch buffer; allocUnsafe above the pool size starts a fresh, aligned ArrayBuffer. */
+function wordsOf(buf: Buffer): Uint32Array {
+  if (buf.byteOffset % 8 !== 0) throw new Error('scratch buffer is not 8-aligned');
+  return new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
 }
