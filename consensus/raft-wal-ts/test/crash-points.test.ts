@@ -8,6 +8,7 @@ import type { Wal } from '../src/types.ts';
 import { CRASH_MODES, FaultyVfs, VfsCrashedError } from './helpers/faulty-vfs.ts';
 import { entries, entry } from './helpers/entries.ts';
 import { LogModel, diff } from './helpers/model.ts';
+import { walkFrames } from './helpers/format-walk.ts';
 import { Rng } from './helpers/rng.ts';
 
 const DIR = '/wal';
@@ -125,5 +126,72 @@ describe('crash at every file-system operation', () => {
     vfs.crashAfter(0);
     const err: unknown = await wal.append(entries(4, 1)).catch((e: unknown) => e);
     expect((err as { cause?: unknown }).cause).toBeInstanceOf(VfsCrashedError);
+  });
+});
+
+describe('named crash windows', () => {
+  const o = (vfs: FaultyVfs) => ({ vfs, segmentSize: SEGMENT, preallocate: false });
+  const segFiles = (vfs: FaultyVfs) => vfs.names(DIR).filter((n) => n.endsWith('.wal'));
+
+  async function built(): Promise<{ vfs: FaultyVfs; wal: Wal; model: LogModel }> {
+    const vfs = new FaultyVfs();
+    const wal = await openWal(DIR, o(vfs));
+    const model = new LogModel();
+    for (const op of setup30) await op(wal, model);
+    return { vfs, wal, model };
+  }
+
+  test('truncateBefore: crash after the meta commit, before the file deletes', async () => {
+    const { vfs, wal, model } = await built();
+    const before = segFiles(vfs);
+    vfs.crashBefore('remove', /\.wal$/);
+    const p = wal.truncateBefore(17);
+    model.truncateBefore(17);
+    await expect(p).rejects.toThrow();
+    for (const mode of CRASH_MODES) {
+      const disk = vfs.crash(mode, new Rng(3));
+      expect(disk.names(DIR).filter((n) => n.endsWith('.wal'))).toEqual(before); // nothing deleted yet
+      const again = await openWal(DIR, o(disk));
+      expect(diff(again, model, KEYS), mode).toBeUndefined(); // the meta commit decided
+      expect(segFiles(disk).length).toBeLessThan(before.length); // unnamed files removed on open
+      await again.close();
+    }
+  });
+
+  test('truncateAfter into a sealed segment: crash after the meta commit, before the file deletes', async () => {
+    const { vfs, wal, model } = await built();
+    vfs.crashBefore('remove', /\.wal$/);
+    const p = wal.truncateAfter(9);
+    model.truncateAfter(9);
+    await expect(p).rejects.toThrow();
+    for (const mode of CRASH_MODES) {
+      const again = await openWal(DIR, o(vfs.crash(mode, new Rng(4))));
+      expect(diff(again, model, KEYS), mode).toBeUndefined();
+      await again.append([entry(10, 7)]); // a fresh tail with a new segment id
+      await again.close();
+    }
+  });
+
+  test('rotation: crash after the seal, before the meta file names the new segment', async () => {
+    const vfs = new FaultyVfs();
+    const wal = await openWal(DIR, o(vfs));
+    const model = new LogModel();
+    const sealed = () => walkFrames(vfs.read(DIR, segFiles(vfs).at(-1)!)).some((f) => f.type === 2);
+    let i = 1;
+    while (segFiles(vfs).length === 0 || !sealed()) await append(i++, 1)(wal, model);
+    const files = segFiles(vfs);
+    vfs.crashBefore('rename', /wal-meta/);
+    await expect(wal.append(entries(i, 1))).rejects.toThrow(); // the rotation's meta write
+    for (const mode of CRASH_MODES) {
+      const disk = vfs.crash(mode, new Rng(5));
+      const again = await openWal(DIR, o(disk));
+      expect(diff(again, model, KEYS), mode).toBeUndefined(); // the sealed tail is adopted from its index frame
+      expect(segFiles(disk), mode).toEqual(files); // the unnamed new segment is gone
+      await again.append([entry(i, 8)]);
+      await again.close();
+      const third = await openWal(DIR, o(disk));
+      expect(third.lastIndex()).toBe(i);
+      await third.close();
+    }
   });
 });

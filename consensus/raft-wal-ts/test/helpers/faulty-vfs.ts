@@ -21,6 +21,7 @@
 import type { Vfs, VfsFile } from '../../src/vfs.ts';
 import type { Rng } from './rng.ts';
 
+export type MutatingOp = 'create' | 'remove' | 'rename' | 'syncDir' | 'write' | 'sync' | 'truncate';
 export type CrashMode = 'keep' | 'lose' | 'torn' | 'sectors' | 'garbage' | 'reorder';
 export const CRASH_MODES: readonly CrashMode[] = ['keep', 'lose', 'torn', 'sectors', 'garbage', 'reorder'];
 const SECTOR = 512;
@@ -64,6 +65,7 @@ export class FaultyVfs implements Vfs {
   private failWrite = false;
   private failSync = false;
   private crashCountdown = -1;
+  private crashAt: { op: MutatingOp; name: RegExp } | undefined;
   private held: Promise<void> | undefined;
   private release: (() => void) | undefined;
   readonly stats: VfsStats = { writes: 0, syncs: 0, dirSyncs: 0, mutations: 0 };
@@ -81,6 +83,11 @@ export class FaultyVfs implements Vfs {
   /** The (n+1)th mutating operation from now crashes (n = 0: the very next one). */
   crashAfter(n: number): void {
     this.crashCountdown = n;
+  }
+
+  /** The next `op` on a file whose name matches crashes before it happens. */
+  crashBefore(op: MutatingOp, name: RegExp): void {
+    this.crashAt = { op, name };
   }
 
   /** Syncs started from now on wait until releaseSyncs() (to observe group commit). */
@@ -179,36 +186,36 @@ export class FaultyVfs implements Vfs {
   }
 
   async create(dir: string, name: string): Promise<VfsFile> {
-    this.mutate();
+    this.mutate('create', name);
     const existing = this.dirMap(dir).get(name);
     if (existing !== undefined) {
       const node = this.inodes.get(existing)!;
       node.live = new Uint8Array(0);
       node.pending.push({ kind: 'truncate', size: 0 });
-      return new FaultyFile(this, existing);
+      return new FaultyFile(this, existing, name);
     }
     const ino = this.nextIno++;
     this.inodes.set(ino, { live: new Uint8Array(0), durable: new Uint8Array(0), pending: [] });
     this.dirMap(dir).set(name, ino);
     this.dirOp(dir, { kind: 'link', name, ino });
-    return new FaultyFile(this, ino);
+    return new FaultyFile(this, ino, name);
   }
 
   async open(dir: string, name: string): Promise<VfsFile> {
     this.alive();
     const ino = this.dirMap(dir).get(name);
     if (ino === undefined) throw Object.assign(new Error(`ENOENT: ${dir}/${name}`), { code: 'ENOENT' });
-    return new FaultyFile(this, ino);
+    return new FaultyFile(this, ino, name);
   }
 
   async remove(dir: string, name: string): Promise<void> {
-    this.mutate();
+    this.mutate('remove', name);
     if (!this.dirMap(dir).delete(name)) throw Object.assign(new Error(`ENOENT: ${dir}/${name}`), { code: 'ENOENT' });
     this.dirOp(dir, { kind: 'unlink', name });
   }
 
   async rename(dir: string, from: string, to: string): Promise<void> {
-    this.mutate();
+    this.mutate('rename', `${from} -> ${to}`);
     const map = this.dirMap(dir);
     const ino = map.get(from);
     if (ino === undefined) throw Object.assign(new Error(`ENOENT: ${dir}/${from}`), { code: 'ENOENT' });
@@ -218,7 +225,7 @@ export class FaultyVfs implements Vfs {
   }
 
   async syncDir(dir: string): Promise<void> {
-    this.mutate();
+    this.mutate('syncDir', dir);
     this.stats.dirSyncs++;
     this.durable.set(dir, new Map(this.dirMap(dir)));
     this.dirOps.set(dir, []);
@@ -227,9 +234,14 @@ export class FaultyVfs implements Vfs {
   // ---- used by FaultyFile ----
 
   /** Counts a mutating operation and fires a scheduled crash. */
-  mutate(beforeCrash?: () => void): void {
+  mutate(op: MutatingOp, name: string, beforeCrash?: () => void): void {
     this.alive();
     this.stats.mutations++;
+    const at = this.crashAt;
+    if (at && at.op === op && at.name.test(name)) {
+      this.dead = true;
+      throw new VfsCrashedError();
+    }
     if (this.crashCountdown === 0) {
       beforeCrash?.();
       this.dead = true;
@@ -283,6 +295,7 @@ class FaultyFile implements VfsFile {
   constructor(
     private readonly vfs: FaultyVfs,
     private readonly ino: number,
+    private readonly name: string,
   ) {}
 
   async size(): Promise<number> {
@@ -306,7 +319,7 @@ class FaultyFile implements VfsFile {
       node.live = writeAt(node.live, position, bytes);
       node.pending.push({ kind: 'write', at: position, bytes });
     };
-    this.vfs.mutate(apply);
+    this.vfs.mutate('write', this.name, apply);
     this.vfs.stats.writes++;
     if (this.vfs.takeWriteFault()) throw new VfsIoError('write');
     apply();
@@ -315,7 +328,7 @@ class FaultyFile implements VfsFile {
   async sync(): Promise<void> {
     this.check();
     await this.vfs.syncGate();
-    this.vfs.mutate();
+    this.vfs.mutate('sync', this.name);
     this.vfs.stats.syncs++;
     if (this.vfs.takeSyncFault()) throw new VfsIoError('sync');
     const node = this.vfs.inode(this.ino);
@@ -325,7 +338,7 @@ class FaultyFile implements VfsFile {
 
   async truncate(size: number): Promise<void> {
     this.check();
-    this.vfs.mutate();
+    this.vfs.mutate('truncate', this.name);
     const node = this.vfs.inode(this.ino);
     node.live = resize(node.live, size);
     node.pending.push({ kind: 'truncate', size });
