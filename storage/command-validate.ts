@@ -3,13 +3,22 @@
 // would throw on every server at every replay, so everything that proposes (the HTTP layer,
 // leader loops, a leader receiving a follower's forwarded command) runs this first. The HTTP
 // layer answers Consul's own 400s before that; these messages are the backstop.
-import type { CheckSpec, Command, KvWrite, NodeSpec, ServiceSpec, SessionSpec, Txn, TxnOp } from './commands.ts';
+import type {
+  CheckSpec, Command, CoordinateBatchUpdate, EventSpec, KvWrite, NodeSpec, ServiceSpec, SessionSpec, Txn, TxnOp,
+} from './commands.ts';
 
 const UINT64_MAX = 18446744073709551615n;
 /** Consul caps a session's lock-delay at 60 s when it is applied (structs.MaxLockDelay). */
 export const MAX_LOCK_DELAY_MS = 60_000;
 /** Consul caps a transaction at 128 operations (txn endpoint maxTxnOps). */
 export const MAX_TXN_OPS = 128;
+
+/** Consul keeps the newest 256 user events (the agent's event ring). */
+export const MAX_EVENTS = 256;
+/** serf's coordinate dimensionality (DefaultConfig().Dimensionality). */
+export const COORDINATE_DIMENSIONALITY = 8;
+/** Coordinate updates per command: Consul's leader batches up to 128 per Raft entry by default. */
+export const MAX_COORDINATE_BATCH = 128;
 
 /** A canonical decimal uint64 ("0", "42"; no sign, no leading zeros, ≤ 2^64-1). */
 export function isUint64Decimal(s: string): boolean {
@@ -56,6 +65,10 @@ export function validateCommand(cmd: Command): string | null {
     case 'catalog.deregister':
       if (!isStr(cmd.node) || cmd.node === '') return 'Must provide node';
       return [cmd.serviceId, cmd.checkId].every((v) => v === null || isStr(v)) ? null : 'invalid deregister target';
+    case 'event.fire':
+      return isObj(cmd.event) ? eventSpecError(cmd.event) : 'missing event';
+    case 'coordinate.batch-update':
+      return coordinateBatchError(cmd);
     case 'txn':
       return txnError(cmd);
     default:
@@ -119,6 +132,27 @@ function checkSpecError(c: CheckSpec): string | null {
   if (!strings.every(isStr) || c.checkId === '') return 'invalid check fields';
   if (!CHECK_STATUSES.has(c.status)) return `Invalid check status: "${String(c.status)}"`;
   return Number.isSafeInteger(c.exposedPort) && isObj(c.definition) ? null : 'invalid check fields';
+}
+
+function eventSpecError(e: EventSpec): string | null {
+  if (!isUuid(e.id)) return `invalid event ID "${String(e.id)}"`;
+  if (!isStr(e.name) || e.name === '') return 'User event missing name';
+  if (![e.nodeFilter, e.serviceFilter, e.tagFilter].every(isStr)) return 'invalid event filters';
+  if (!isB64OrNull(e.payload)) return 'payload is not base64';
+  return Number.isSafeInteger(e.version) ? null : 'invalid event version';
+}
+
+const isFiniteNumber = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n);
+
+function coordinateBatchError(cmd: CoordinateBatchUpdate): string | null {
+  if (!Array.isArray(cmd.updates) || cmd.updates.length > MAX_COORDINATE_BATCH) return 'invalid coordinate batch';
+  for (const u of cmd.updates) {
+    if (!isObj(u) || !isStr(u.node) || u.node === '' || !isStr(u.segment) || !isObj(u.coord)) return 'invalid coordinate update';
+    const c = u.coord;
+    const vec = Array.isArray(c.Vec) && c.Vec.length === COORDINATE_DIMENSIONALITY && c.Vec.every(isFiniteNumber);
+    if (!vec || ![c.Error, c.Adjustment, c.Height].every(isFiniteNumber)) return 'invalid coordinate';
+  }
+  return null;
 }
 
 function txnError(cmd: Txn): string | null {

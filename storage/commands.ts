@@ -102,6 +102,37 @@ export interface CatalogDeregister {
   readonly checkId: string | null;
 }
 
+// ------------------------------------------------------------------- Events, coordinates
+/** A user event as fired (Consul's UserEvent without LTime, which the FSM assigns). */
+export interface EventSpec {
+  /** UUID chosen by the server that fired it. */
+  readonly id: string;
+  readonly name: string;
+  /** base64 of the payload; null for none. */
+  readonly payload: string | null;
+  readonly nodeFilter: string;
+  readonly serviceFilter: string;
+  readonly tagFilter: string;
+  readonly version: number;
+}
+/** Appends an event to the replicated ring of the newest MAX_EVENTS. */
+export interface EventFire { readonly type: 'event.fire'; readonly event: EventSpec }
+
+/** A Vivaldi network coordinate (serf's coordinate.Coordinate). */
+export interface CoordinateSpec {
+  readonly Vec: readonly number[];
+  readonly Error: number;
+  readonly Adjustment: number;
+  readonly Height: number;
+}
+export interface CoordinateUpdate {
+  readonly node: string;
+  readonly segment: string;
+  readonly coord: CoordinateSpec;
+}
+/** Coordinates for registered nodes; updates for unknown nodes are dropped, as Consul does. */
+export interface CoordinateBatchUpdate { readonly type: 'coordinate.batch-update'; readonly updates: readonly CoordinateUpdate[] }
+
 // ---------------------------------------------------------------------------------- Txn
 export type TxnKvVerb =
   | 'set' | 'cas' | 'lock' | 'unlock' | 'get' | 'get-or-empty' | 'get-tree'
@@ -129,6 +160,7 @@ export type Command =
   | KvSet | KvCas | KvLock | KvUnlock | KvDelete | KvDeleteTree | KvDeleteCas | TombstoneReap
   | SessionCreate | SessionDestroy
   | CatalogRegister | CatalogDeregister
+  | EventFire | CoordinateBatchUpdate
   | Txn;
 
 export type CommandType = Command['type'];
@@ -214,6 +246,8 @@ export interface CommandResults {
   'session.destroy': { readonly destroyed: boolean } & Invalidations;
   'catalog.register': ({ readonly ok: true } & Invalidations) | CommandError;
   'catalog.deregister': { readonly ok: true } & Invalidations;
+  'event.fire': { readonly ltime: number };
+  'coordinate.batch-update': { readonly updated: number };
   txn: TxnApplyResult;
 }
 
@@ -229,7 +263,7 @@ export function isCommandError(r: unknown): r is CommandError {
 const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>([
   'kv.set', 'kv.cas', 'kv.lock', 'kv.unlock', 'kv.delete', 'kv.delete-tree', 'kv.delete-cas',
   'kv.reap-tombstones', 'session.create', 'session.destroy', 'catalog.register',
-  'catalog.deregister', 'txn',
+  'catalog.deregister', 'event.fire', 'coordinate.batch-update', 'txn',
 ]);
 
 const utf8Encoder = new TextEncoder();
@@ -257,4 +291,6 @@ export function decodeCommand(data: Uint8Array): Command {
 
 // --------------------------------------------------------------------------- Validation
 // Propose-time checks live in command-validate.ts; re-exported here so callers need one import.
-export { MAX_LOCK_DELAY_MS, MAX_TXN_OPS, isUint64Decimal, isUuid, validateCommand } from './command-validate.ts';
+export {
+  COORDINATE_DIMENSIONALITY, MAX_COORDINATE_BATCH, MAX_EVENTS, MAX_LOCK_DELAY_MS, MAX_TXN_OPS, isUint64Decimal, isUuid, validateCommand,
+} from './command-validate.ts';

@@ -1,6 +1,6 @@
 // SQL row ↔ typed entry mapping, shared by the apply handle and the read API. Maps and lists
 // are stored as JSON text and parsed only when a row is returned.
-import type { CheckEntry, CheckStatus, DirEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.ts';
+import type { CheckEntry, CheckStatus, CoordinateEntry, DirEntry, EventEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.ts';
 
 export interface KvRow {
   key: string;
@@ -183,6 +183,45 @@ export function checkParams(c: CheckEntry): unknown[] {
     c.node, c.checkId, c.name, c.status, c.notes, c.output, c.serviceId, c.serviceName, JSON.stringify(c.serviceTags),
     c.type, c.interval, c.timeout, c.exposedPort, JSON.stringify(c.definition), c.createIndex, c.modifyIndex,
   ];
+}
+
+export interface EventDbRow {
+  ltime: number;
+  id: string;
+  name: string;
+  payload: Buffer | null;
+  node_filter: string;
+  service_filter: string;
+  tag_filter: string;
+  version: number;
+  raft_index: number;
+}
+export const EVENT_COLUMNS = 'ltime, id, name, payload, node_filter, service_filter, tag_filter, version, raft_index';
+
+export function toEvent(r: EventDbRow): EventEntry {
+  return {
+    id: r.id,
+    name: r.name,
+    payload: r.payload === null || r.payload.length === 0 ? null : new Uint8Array(r.payload.buffer, r.payload.byteOffset, r.payload.length),
+    nodeFilter: r.node_filter,
+    serviceFilter: r.service_filter,
+    tagFilter: r.tag_filter,
+    version: r.version,
+    ltime: r.ltime,
+    raftIndex: r.raft_index,
+  };
+}
+
+export interface CoordinateRow {
+  node: string;
+  segment: string;
+  coord: string;
+  modify_index: number;
+}
+export const COORDINATE_COLUMNS = 'node, segment, coord, modify_index';
+
+export function toCoordinate(r: CoordinateRow): CoordinateEntry {
+  return { node: r.node, segment: r.segment, coord: JSON.parse(r.coord) as CoordinateEntry['coord'], modifyIndex: r.modify_index };
 }
 
 function parseJson<T>(s: string | null): T | null {

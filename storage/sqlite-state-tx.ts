@@ -3,14 +3,14 @@
 // batch transaction (and, read-only, by the txn fast path).
 import type Database from 'better-sqlite3';
 import type { KvEntryWire } from './commands.ts';
-import type { KvMeta, KvPut, StateTx } from './apply/state-tx.ts';
+import type { EventRow, KvMeta, KvPut, StateTx } from './apply/state-tx.ts';
 import type { Sqlite } from './db.ts';
 import {
-  CHECK_COLUMNS, KV_COLUMNS, NODE_COLUMNS, SERVICE_COLUMNS, SESSION_COLUMNS, checkParams, nodeParams, prefixUpperBound,
-  serviceParams, sessionParams, toCheck, toNode, toService, toSession,
+  CHECK_COLUMNS, COORDINATE_COLUMNS, EVENT_COLUMNS, KV_COLUMNS, NODE_COLUMNS, SERVICE_COLUMNS, SESSION_COLUMNS, checkParams, nodeParams,
+  prefixUpperBound, serviceParams, sessionParams, toCheck, toCoordinate, toNode, toService, toSession,
 } from './rows.ts';
-import type { CheckRow, KvRow, NodeRow, ServiceRow, SessionRow } from './rows.ts';
-import type { CheckEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.ts';
+import type { CheckRow, CoordinateRow, KvRow, NodeRow, ServiceRow, SessionRow } from './rows.ts';
+import type { CheckEntry, CoordinateEntry, NodeEntry, ServiceEntry, SessionEntry } from './types.ts';
 
 type Stmt = Database.Statement;
 
@@ -69,6 +69,13 @@ function prepareStatements(db: Sqlite) {
         service_tags = excluded.service_tags, type = excluded.type, interval = excluded.interval, timeout = excluded.timeout,
         exposed_port = excluded.exposed_port, definition = excluded.definition, modify_index = excluded.modify_index`),
     chkDelete: p('DELETE FROM checks WHERE node = ? AND check_id = ?'),
+    evtMaxLtime: p('SELECT max(ltime) FROM events').pluck(),
+    evtInsert: p(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    evtTrim: p('DELETE FROM events WHERE ltime <= ?'),
+    coordGet: p(`SELECT ${COORDINATE_COLUMNS} FROM coordinates WHERE node = ? AND segment = ?`),
+    coordPut: p(`INSERT INTO coordinates (${COORDINATE_COLUMNS}) VALUES (?, ?, ?, ?)
+      ON CONFLICT (node, segment) DO UPDATE SET coord = excluded.coord, modify_index = excluded.modify_index`),
+    coordDeleteNode: p('DELETE FROM coordinates WHERE node = ?'),
   };
 }
 
@@ -210,6 +217,34 @@ export class SqliteStateTx implements StateTx {
 
   checkDelete(node: string, checkId: string): void {
     assertChanged(this.s.chkDelete.run(node, checkId), `delete check ${node}/${checkId}`);
+  }
+
+  eventMaxLtime(): number {
+    return (this.s.evtMaxLtime.get() as number | null) ?? 0;
+  }
+
+  eventInsert(e: EventRow): void {
+    const payload = e.payload === null ? null : Buffer.from(e.payload, 'base64');
+    this.s.evtInsert.run(
+      e.ltime, e.id, e.name, payload !== null && payload.length === 0 ? null : payload, e.nodeFilter, e.serviceFilter, e.tagFilter, e.version, e.raftIndex,
+    );
+  }
+
+  eventTrim(upTo: number): number {
+    return this.s.evtTrim.run(upTo).changes;
+  }
+
+  coordinateGet(node: string, segment: string): CoordinateEntry | undefined {
+    const r = this.s.coordGet.get(node, segment) as CoordinateRow | undefined;
+    return r && toCoordinate(r);
+  }
+
+  coordinatePut(c: CoordinateEntry): void {
+    this.s.coordPut.run(c.node, c.segment, JSON.stringify(c.coord), c.modifyIndex);
+  }
+
+  coordinatesDeleteNode(node: string): void {
+    this.s.coordDeleteNode.run(node);
   }
 
   atomically<T>(fn: () => T, keep: (result: T) => boolean): T {

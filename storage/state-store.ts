@@ -9,13 +9,13 @@ import { Effects } from './apply/state-tx.ts';
 import type { TxnApplyResult, TxnOp } from './commands.ts';
 import type { StateDb } from './db.ts';
 import {
-  CHECK_COLUMNS, KV_COLUMNS, NODE_COLUMNS, SERVICE_COLUMNS, SESSION_COLUMNS, prefixUpperBound, toCheck, toDirEntry, toNode,
-  toService, toSession,
+  CHECK_COLUMNS, COORDINATE_COLUMNS, EVENT_COLUMNS, KV_COLUMNS, NODE_COLUMNS, SERVICE_COLUMNS, SESSION_COLUMNS, prefixUpperBound,
+  toCheck, toCoordinate, toDirEntry, toEvent, toNode, toService, toSession,
 } from './rows.ts';
-import type { CheckRow, KvRow, NodeRow, ServiceRow, SessionRow } from './rows.ts';
+import type { CheckRow, CoordinateRow, EventDbRow, KvRow, NodeRow, ServiceRow, SessionRow } from './rows.ts';
 import { SqliteStateTx } from './sqlite-state-tx.ts';
 import type {
-  CheckEntry, CheckStatus, DirEntry, HealthInstance, NodeEntry, ServiceEntry, ServiceInstance,
+  CheckEntry, CheckStatus, CoordinateEntry, DirEntry, EventEntry, HealthInstance, NodeEntry, ServiceEntry, ServiceInstance,
   SessionEntry, WatchKey,
 } from './types.ts';
 import type { WatchHub } from './watch-hub.ts';
@@ -38,6 +38,10 @@ export interface ChecksResult { readonly index: number; readonly checks: readonl
 export interface ServiceListResult { readonly index: number; readonly services: ReadonlyMap<string, readonly string[]> }
 export interface ServiceInstancesResult { readonly index: number; readonly instances: readonly ServiceInstance[] }
 export interface HealthInstancesResult { readonly index: number; readonly instances: readonly HealthInstance[] }
+/** event/list: the ring, oldest first; index = events table index (the HTTP layer derives Consul's uuid index). */
+export interface EventListResult { readonly index: number; readonly events: readonly EventEntry[] }
+/** coordinate/nodes: sorted by node then segment; index = coordinates table index. */
+export interface CoordinateListResult { readonly index: number; readonly coordinates: readonly CoordinateEntry[] }
 
 /** The reads routes/ depends on (StateStore implements it; tests may wrap it). */
 export interface StateReads {
@@ -56,6 +60,8 @@ export interface StateReads {
 
   // Catalog and health (§5.4, §5.5); names match case-insensitively
   nodeGet(name: string): NodeGetResult;
+  /** The node registered with this UUID, if any (agent/members names servers by their IDs). */
+  nodeById(id: string): NodeEntry | null;
   /** Sorted by node name. */
   nodeList(): NodeListResult;
   nodeServices(name: string): NodeServicesResult;
@@ -70,6 +76,12 @@ export interface StateReads {
   serviceChecks(service: string): ChecksResult;
   /** Checks in a state (health/state/⟨state⟩); 'any' returns all. */
   checksInState(state: CheckStatus | 'any'): ChecksResult;
+
+  // Events (§11.2) and coordinates (§11.1)
+  eventList(): EventListResult;
+  coordinateList(): CoordinateListResult;
+  /** Coordinates of one node (every segment). */
+  coordinatesOfNode(node: string): CoordinateListResult;
 
   /** The raw last Raft index that touched any of the named tables (0 if none ever did). */
   tableIndex(...names: string[]): number;
@@ -105,7 +117,10 @@ export const watchFor = {
   healthInstances: (service: string): WatchKey[] => [{ table: 'service', key: asciiLower(service) }],
   serviceChecks: (service: string): WatchKey[] => [{ table: 'service', key: asciiLower(service) }],
   checksInState: (_state: CheckStatus | 'any'): WatchKey[] => [{ table: 'checks' }],
-} as const satisfies { readonly [K in keyof Omit<StateReads, 'tableIndex' | 'txnRead'>]: (...args: never[]) => WatchKey[] };
+  eventList: (): WatchKey[] => [{ table: 'events' }],
+  coordinateList: (): WatchKey[] => [{ table: 'coordinates' }],
+  coordinatesOfNode: (node: string): WatchKey[] => [{ table: 'coordinates', key: asciiLower(node) }],
+} as const satisfies { readonly [K in keyof Omit<StateReads, 'tableIndex' | 'txnRead' | 'nodeById'>]: (...args: never[]) => WatchKey[] };
 
 // --------------------------------------------------------------------------- StateStore
 
@@ -142,6 +157,10 @@ function prepareReads(db: StateDb['sqlite']) {
     chkByServiceName: p(`SELECT ${CHECK_COLUMNS} FROM checks WHERE service_name = ? AND service_id <> '' ORDER BY node, check_id`),
     chkAll: p(`SELECT ${CHECK_COLUMNS} FROM checks ORDER BY node, check_id`),
     chkInState: p(`SELECT ${CHECK_COLUMNS} FROM checks WHERE status = ? ORDER BY node, check_id`),
+    nodeById: p(`SELECT ${NODE_COLUMNS} FROM nodes WHERE id = ? AND id <> ''`),
+    evtAll: p(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY ltime`),
+    coordAll: p(`SELECT ${COORDINATE_COLUMNS} FROM coordinates ORDER BY node, segment`),
+    coordOfNode: p(`SELECT ${COORDINATE_COLUMNS} FROM coordinates WHERE node = ? ORDER BY segment`),
   };
 }
 
@@ -223,6 +242,23 @@ export class StateStore implements StateReads {
 
   nodeGet(name: string): NodeGetResult {
     return { index: atLeastOne(this.tableIndex('nodes')), node: this.node(name) };
+  }
+
+  nodeById(id: string): NodeEntry | null {
+    const row = this.q.nodeById.get(id) as NodeRow | undefined;
+    return row === undefined ? null : toNode(row);
+  }
+
+  eventList(): EventListResult {
+    return { index: atLeastOne(this.tableIndex('events')), events: (this.q.evtAll.all() as EventDbRow[]).map(toEvent) };
+  }
+
+  coordinateList(): CoordinateListResult {
+    return { index: atLeastOne(this.tableIndex('coordinates')), coordinates: (this.q.coordAll.all() as CoordinateRow[]).map(toCoordinate) };
+  }
+
+  coordinatesOfNode(node: string): CoordinateListResult {
+    return { index: atLeastOne(this.tableIndex('coordinates')), coordinates: (this.q.coordOfNode.all(node) as CoordinateRow[]).map(toCoordinate) };
   }
 
   nodeList(): NodeListResult {

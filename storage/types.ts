@@ -102,6 +102,34 @@ export interface HealthInstance extends ServiceInstance {
   readonly checks: readonly CheckEntry[];
 }
 
+/** A user event in the replicated ring (Consul's UserEvent). */
+export interface EventEntry {
+  readonly id: string;
+  readonly name: string;
+  /** The payload bytes; null when empty. */
+  readonly payload: Uint8Array | null;
+  readonly nodeFilter: string;
+  readonly serviceFilter: string;
+  readonly tagFilter: string;
+  readonly version: number;
+  readonly ltime: number;
+  /** The Raft index of the entry that fired it. */
+  readonly raftIndex: number;
+}
+
+/** A node's network coordinate in one segment (Consul's structs.Coordinate). */
+export interface CoordinateEntry {
+  readonly node: string;
+  readonly segment: string;
+  readonly coord: {
+    readonly Vec: readonly number[];
+    readonly Error: number;
+    readonly Adjustment: number;
+    readonly Height: number;
+  };
+  readonly modifyIndex: number;
+}
+
 // ----------------------------------------------------------------------------- Watches
 
 /**
@@ -111,7 +139,7 @@ export interface HealthInstance extends ServiceInstance {
  * that bumps a per-service index (key = lower-cased service name).
  */
 export type WatchTable =
-  | 'kvs' | 'tombstones' | 'sessions' | 'nodes' | 'services' | 'checks' | 'node' | 'service'
+  | 'kvs' | 'tombstones' | 'sessions' | 'nodes' | 'services' | 'checks' | 'node' | 'service' | 'events' | 'coordinates'
   | (string & {});
 
 /** What a blocking query waits on: a whole table, one exact key, or every key under a prefix. */

@@ -145,13 +145,14 @@ export function deregister(tx: StateTx, cmd: CatalogDeregister, fx: Effects): vo
   else deleteNode(tx, cmd.node, fx);
 }
 
-/** Removes a node with its services, checks and sessions (missing node: no-op). */
+/** Removes a node with its services, checks, sessions and coordinates (missing node: no-op). */
 export function deleteNode(tx: StateTx, name: string, fx: Effects): boolean {
   const node = tx.nodeGet(name);
   if (node === undefined) return false;
   for (const svc of tx.servicesOfNode(node.node)) deleteService(tx, node.node, svc.id, fx);
   for (const check of tx.checksOfNode(node.node)) deleteCheck(tx, node.node, check.checkId, fx);
   for (const id of tx.sessionsOfNode(node.node)) sessionInvalidate(tx, id, fx);
+  tx.coordinatesDeleteNode(node.node);
   tx.nodeDelete(node.node);
   return true;
 }

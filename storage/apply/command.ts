@@ -2,6 +2,8 @@
 // no clock, no randomness, no IO beyond `tx` (the leader put every choice into the command).
 import type { Command, CommandResult } from '../commands.ts';
 import { deregister, register } from './catalog.ts';
+import { coordinateBatchUpdate } from './coordinates.ts';
+import { eventFire } from './events.ts';
 import { kvCas, kvDelete, kvDeleteCas, kvDeleteTree, kvLock, kvSet, kvUnlock } from './kv.ts';
 import { sessionCreate, sessionInvalidate } from './session.ts';
 import { Effects } from './state-tx.ts';
@@ -46,6 +48,10 @@ export function applyCommand(tx: StateTx, cmd: Command): CommandResult {
       deregister(tx, cmd, fx);
       return { ok: true, ...fx.snapshot() };
     }
+    case 'event.fire':
+      return eventFire(tx, cmd);
+    case 'coordinate.batch-update':
+      return coordinateBatchUpdate(tx, cmd);
     case 'txn':
       return applyTxn(tx, cmd.ops, new Effects());
     default:

@@ -3,7 +3,7 @@
 // base64 decoding and JSON columns; the appliers own Consul's semantics. Every write stamps
 // rows with `index`, the Raft index of the entry being applied.
 import type { KvEntryWire, LockDelay } from '../commands.ts';
-import type { CheckEntry, NodeEntry, ServiceEntry, SessionEntry } from '../types.ts';
+import type { CheckEntry, CoordinateEntry, NodeEntry, ServiceEntry, SessionEntry } from '../types.ts';
 
 /** A KV row without its value (what the lock and CAS rules look at). */
 export interface KvMeta {
@@ -73,8 +73,33 @@ export interface StateTx {
   checkPut(check: CheckEntry): void;
   checkDelete(node: string, checkId: string): void;
 
+  /** The largest event LTime ever stored (0 when the ring is empty). */
+  eventMaxLtime(): number;
+  /** Appends an event (payload in base64, null = none) at `ltime`. */
+  eventInsert(event: EventRow): void;
+  /** Deletes events with LTime <= upTo; returns how many. */
+  eventTrim(upTo: number): number;
+
+  coordinateGet(node: string, segment: string): CoordinateEntry | undefined;
+  coordinatePut(entry: CoordinateEntry): void;
+  /** Deletes every coordinate of a node (before the node goes). */
+  coordinatesDeleteNode(node: string): void;
+
   /** Runs `fn` in a savepoint and rolls it back when `keep(result)` is false. */
   atomically<T>(fn: () => T, keep: (result: T) => boolean): T;
+}
+
+/** An event row to store; payload is base64 (null = none), decoded once by the handle. */
+export interface EventRow {
+  readonly ltime: number;
+  readonly id: string;
+  readonly name: string;
+  readonly payload: string | null;
+  readonly nodeFilter: string;
+  readonly serviceFilter: string;
+  readonly tagFilter: string;
+  readonly version: number;
+  readonly raftIndex: number;
 }
 
 /** Session invalidations collected while applying one command (or one txn, if it commits). */

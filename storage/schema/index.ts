@@ -3,3 +3,5 @@ export * from './kv.ts';
 export * from './session.ts';
 export * from './catalog.ts';
 export * from './state.ts';
+export * from './events.ts';
+export * from './coordinates.ts';
