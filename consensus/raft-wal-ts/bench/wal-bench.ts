@@ -79,20 +79,8 @@ async function walSlice(wal: Wal, batch: number, payload: Uint8Array): Promise<n
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Raw and WAL slices alternate for ROUNDS rounds: rates are means, the ratio the median round ratio. */
-/**
- * Opens a WAL in steady state: the tail is a preallocated segment and the next spare is ready.
- * (A fresh directory's first segment is a plain file; a restarted server's is not.)
- */
-async function openWarm(dir: string, vfs: NodeVfs): Promise<Wal> {
-  await (await openWal(dir, { vfs })).close(); // close waits for the first spare
-  const wal = await openWal(dir, { vfs });
-  await wal.append(walEntries(1, 1, new Uint8Array(RECORD))); // the tail takes the spare
-  await wal.close(); // and waits for the next one
-  return openWal(dir, { vfs });
-}
-
 async function appendFigures(name: string, batch: number, vfs: NodeVfs, rawFd: number, target?: number): Promise<void> {
-  const wal = await openWarm(path.join(root, `wal-${name}-${batch}`), vfs);
+  const wal = await openWal(path.join(root, `wal-${name}-${batch}`), { vfs });
   const payload = new Uint8Array(RECORD).fill(0xab);
   for (let i = 0; i < 50; i++) await wal.append(walEntries(wal.lastIndex() + 1, batch, payload)); // warm-up
   const rawBuf = Buffer.alloc(batch === 1 ? 4096 : batch * RECORD, 0xcd);
@@ -120,7 +108,7 @@ async function appendFigures(name: string, batch: number, vfs: NodeVfs, rawFd: n
 /** Random gets over a log built for the purpose (sealed segments and the tail). */
 async function getFigure(): Promise<void> {
   const dir = path.join(root, 'wal-gets');
-  const wal = await openWal(dir, { segmentSize: 16 * 1024 * 1024, preallocate: false });
+  const wal = await openWal(dir, { segmentSize: 16 * 1024 * 1024 });
   const payload = new Uint8Array(RECORD).fill(0x5c);
   const total = 200_000;
   for (let i = 1; i <= total; i += 1000) await wal.append(walEntries(i, 1000, payload));
@@ -142,7 +130,7 @@ async function getFigure(): Promise<void> {
 /** Builds a log of REOPEN_MIB (bounded by BUILD_BUDGET_S), then times openWal on it. */
 async function reopenFigure(): Promise<void> {
   const dir = path.join(root, 'wal-reopen');
-  let wal = await openWarm(dir, new NodeVfs());
+  let wal = await openWal(dir);
   const payload = new Uint8Array(RECORD).fill(0x3e);
   const perBatch = 4096;
   const batches = Math.ceil((REOPEN_MIB * 1024 * 1024) / ((RECORD + 32) * perBatch));

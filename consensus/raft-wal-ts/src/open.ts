@@ -9,7 +9,6 @@ import { INDEX_HEADER_SIZE, SEGMENT_HEADER_SIZE, checkSegmentHeader, parseSegmen
 import { readFully } from './io.ts';
 import { readMeta, writeMeta } from './meta-store.ts';
 import { NodeVfs } from './node-vfs.ts';
-import { Preallocator, SPARE_FILE } from './preallocator.ts';
 import { SealedSegment } from './segment/sealed-segment.ts';
 import { TailSegment } from './segment/tail-segment.ts';
 import { scanTail } from './segment/tail-scan.ts';
@@ -40,12 +39,9 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wa
   const meta = await loadMeta(vfs, dir, names);
   checkMeta(meta);
   await removeUnnamed(vfs, dir, names, meta);
-  const preallocator = opts.preallocate ? new Preallocator(vfs, dir, opts.segmentSize) : undefined;
-  if (preallocator) await preallocator.adopt(names);
-  else if (names.has(SPARE_FILE)) await vfs.remove(dir, SPARE_FILE);
   const segments = await openSegments(vfs, dir, names, meta.segments);
   const log = new SegmentLog(
-    { vfs, dir, segmentSize: opts.segmentSize, preallocator },
+    { vfs, dir, segmentSize: opts.segmentSize, preallocate: opts.preallocate },
     { segments, first: meta.firstIndex, nextSegmentId: meta.nextSegmentId, stable: new Map(meta.stable) },
   );
   try {
@@ -54,7 +50,6 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wa
     await log.close();
     throw err;
   }
-  preallocator?.start();
   return new WalImpl(log, opts.maxEntrySize);
 }
 
@@ -145,12 +140,13 @@ async function recoverTail(file: VfsFile, name: string, m: MetaSegment): Promise
   readFully(file, name, buf, 0);
   const scan = scanTail(buf, name, m.baseIndex, m.id);
   // Torn bytes of an unacknowledged batch are cut off so later scans see only what we wrote.
-  if (!zeroFrom(buf, scan.committedEnd)) await file.truncate(scan.committedEnd);
+  const clean = zeroFrom(buf, scan.committedEnd);
+  if (!clean) await file.truncate(scan.committedEnd);
   if (scan.indexOffset > 0) {
     const index = scan.offsets.view(scan.liveCount).slice();
     return new SealedSegment(m.id, m.baseIndex, name, file, m.baseIndex + scan.liveCount - 1, scan.indexOffset, index);
   }
-  return new TailSegment(m.id, m.baseIndex, name, file, scan.offsets, scan.liveCount, scan.committedEnd);
+  return new TailSegment(m.id, m.baseIndex, name, file, scan.offsets, scan.liveCount, scan.committedEnd, clean ? buf.length : scan.committedEnd);
 }
 
 const ZEROS = Buffer.alloc(64 * 1024);

@@ -19,8 +19,9 @@ export interface WalOptions {
   /** Largest `data` accepted by append(), checked before anything is allocated. Default 64 MiB. */
   maxEntrySize?: number;
   /**
-   * Zero-fill the next segment file in the background so appends overwrite allocated blocks
-   * (fdatasync then flushes data only, no metadata: about 2x the sync rate on ext4). Default true.
+   * Grow the tail in zero-filled 1 MiB steps, written with the batch that crosses into them, so
+   * later appends overwrite allocated blocks (their fdatasync then flushes data only, no
+   * journal commit: about 2x the sync rate on ext4). Default true.
    */
   preallocate?: boolean;
 }

@@ -117,7 +117,7 @@ describe('missing files and meta damage', () => {
   });
 
   test('leftovers of interrupted operations are removed on open, other files are left alone', async () => {
-    for (const name of ['wal-meta.tmp', 'wal-spare.tmp', '00000000000000000999-00000000000000ff.wal', 'notes.txt']) {
+    for (const name of ['wal-meta.tmp', '00000000000000000999-00000000000000ff.wal', 'notes.txt']) {
       const f = await vfs.create(DIR, name);
       await f.write(new Uint8Array([1, 2, 3]), 0);
     }

@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { NodeVfs, openWal } from '../src/index.ts';
 import { META_FILE } from '../src/format/meta-format.ts';
 import { parseSegmentFileName } from '../src/format/segment-format.ts';
-import { SPARE_FILE } from '../src/preallocator.ts';
 import { entries, entry, expectSameEntry } from './helpers/entries.ts';
 import { commitFrames } from './helpers/format-walk.ts';
 
@@ -73,14 +72,15 @@ describe.each([true, false])('on disk (preallocate %s)', (preallocate) => {
   });
 });
 
-test('a zero-filled spare of one segment is kept ready when preallocating', async () => {
-  const wal = await openWal(dir, { segmentSize: SEGMENT });
+test('with preallocation the tail is zero-filled one step ahead of the data', async () => {
+  const wal = await openWal(dir, { segmentSize: 64 << 20 });
   await wal.append(entries(1, 3));
-  await wal.close(); // close waits for the background fill
-  expect(fs.readdirSync(dir).sort()).toEqual([segmentFiles()[0], META_FILE, SPARE_FILE].sort());
-  const spare = fs.readFileSync(path.join(dir, SPARE_FILE));
-  expect(spare.length).toBe(SEGMENT);
-  expect(spare.every((b) => b === 0)).toBe(true);
+  await wal.close();
+  const tail = fs.readFileSync(path.join(dir, segmentFiles()[0]!));
+  expect(tail.length).toBe(1 << 20);
+  const end = commitFrames(tail).at(-1)!.at + 16;
+  expect(tail.subarray(end).every((b) => b === 0)).toBe(true);
+  expect(fs.readdirSync(dir).sort()).toEqual([segmentFiles()[0], META_FILE].sort());
 });
 
 test('inline fdatasync mode behaves the same', async () => {

@@ -206,30 +206,31 @@ describe('group commit', () => {
 });
 
 describe('preallocation', () => {
-  test('a full-size spare is kept across reopens and becomes the next segment; rotation never waits for one', async () => {
+  test('the tail grows in zero-filled steps written with the batch that crosses into them', async () => {
     const vfs = new FaultyVfs();
-    const o = { vfs, segmentSize: 4096 };
-    let wal = await openWal(DIR, o);
-    await wal.append(entries(1, 2)); // no spare ready yet: the first segment is a plain file
-    expect(vfs.read(DIR, segmentFiles(vfs)[0]!).length).toBeLessThan(4096);
-    await wal.close(); // waits for the background fill
-    expect(vfs.read(DIR, 'wal-spare.tmp')).toEqual(new Uint8Array(4096));
-    const writes = vfs.stats.writes;
-    wal = await openWal(DIR, o);
-    expect(vfs.stats.writes).toBe(writes); // adopted, not refilled
-    for (let i = 3; segmentFiles(vfs).length < 2; i++) await wal.append([entry(i, 1, 200)]);
-    expect(vfs.read(DIR, segmentFiles(vfs)[1]!).length).toBe(4096); // the spare, renamed
+    const wal = await openWal(DIR, { vfs, segmentSize: 8 << 20 });
+    await wal.append(entries(1, 2));
+    const tail = segmentFiles(vfs)[0]!;
+    const first = vfs.read(DIR, tail);
+    expect(first.length).toBe(1 << 20); // one step, synced with the first batch
+    const syncs = vfs.stats.syncs;
+    for (let i = 3; i < 40; i++) await wal.append([entry(i, 1, 1000)]);
+    expect(vfs.read(DIR, tail).length).toBe(1 << 20); // appends inside the step keep the size
+    expect(vfs.stats.syncs - syncs).toBe(37); // still one fdatasync per batch
+    for (let i = 40; i < 1100; i++) await wal.append([entry(i, 1, 1000)]);
+    expect(vfs.read(DIR, tail).length).toBe(2 << 20);
     await wal.close();
+    const again = await openWal(DIR, { vfs, segmentSize: 8 << 20 });
+    expectSameEntry(again.get(1099), entry(1099, 1, 1000));
+    await again.close();
   });
 
-  test('a spare of the wrong size is removed on open', async () => {
+  test('without preallocation the file holds exactly the batches', async () => {
     const vfs = new FaultyVfs();
-    await vfs.mkdirp(DIR);
-    const f = await vfs.create(DIR, 'wal-spare.tmp');
-    await f.write(new Uint8Array(100), 0);
-    const wal = await openWal(DIR, { vfs, segmentSize: 4096, preallocate: true });
+    const wal = await openWal(DIR, { vfs, preallocate: false });
+    await wal.append(entries(1, 2));
+    expect(vfs.read(DIR, segmentFiles(vfs)[0]!).length).toBe(32 + 2 * 72 + 16);
     await wal.close();
-    expect(vfs.read(DIR, 'wal-spare.tmp').length).toBe(4096); // refilled at full size
   });
 });
 

@@ -19,6 +19,8 @@ export class TailSegment implements SegmentFrames {
     public liveCount = 0,
     /** End of the last durable commit frame; 0 means nothing committed (header not yet written). */
     public writeOffset = 0,
+    /** The file is known to hold written (zero or data) blocks up to here. */
+    public allocatedEnd = 0,
   ) {}
 
   get lastIndex(): number {
