@@ -50,4 +50,7 @@ export {
   type LeaderInfo,
   type AppliedBatch,
   type Applied,
+  type HostObserver,
+  type UserSnapshot,
+  RESTORE_IN_PROGRESS,
 } from './raft-host.ts';

@@ -47,9 +47,11 @@ import { sendSnapshot, SnapshotReceiver } from './snapshot-transfer.ts';
 import { snapshotName, type SnapshotStore } from './snapshot-store.ts';
 import { RpcChannel, type PeerIdentity, type Transport } from './transport.ts';
 import { type Applied, ProposalWaiters, ReadWaiters } from './waiters.ts';
+import { restoreUserSnapshot, type UserSnapshot } from './user-restore.ts';
 import type { WalLogStorage } from './wal-storage.ts';
 
 export type { Applied } from './waiters.ts';
+export type { UserSnapshot } from './user-restore.ts';
 
 /** Milliseconds per core tick unless configured: 10 ticks (1 s) to an election by default. */
 export const DEFAULT_TICK_MS = 100;
@@ -85,7 +87,25 @@ export interface RaftHostOptions {
   /** The configuration of a brand-new cluster; ignored when the data dir has Raft state. */
   readonly bootstrap?: Configuration;
   readonly operationTimeoutMs?: number;
+  /** Measurements of the host's IO, for metrics. */
+  readonly observer?: HostObserver;
 }
+
+/**
+ * Optional measurements (app/ binds them to metrics). Durations are Clock milliseconds. Called
+ * inside the loop: implementations must be cheap and must not throw.
+ */
+export interface HostObserver {
+  /** One Ready's entries were made durable (one group-committed WAL write). */
+  persisted?(entries: number, bytes: number, ms: number): void;
+  /** One batch was applied to the FSM in one call. */
+  applied?(entries: number, ms: number): void;
+  /** A snapshot was written to the store ('taken') or restored into the FSM ('installed'). */
+  snapshot?(kind: 'taken' | 'installed', ms: number): void;
+}
+
+/** The text of RejectedError('restoring') while a user snapshot restore runs. */
+export const RESTORE_IN_PROGRESS = 'a snapshot restore is in progress';
 
 export interface LeaderInfo {
   readonly term: number;
@@ -167,6 +187,10 @@ export class RaftHost {
     fatal: new Set<Listener<Error>>(),
   };
   private failure: Error | undefined;
+  /** Set while a user snapshot restore runs: proposals are refused; `fsmBusy` while the FSM loads it. */
+  private restoring: { fsmBusy: Promise<void> | undefined } | undefined;
+  /** Callers of whenBetweenReadies still waiting; failed if the host stops first. */
+  private readonly betweenWaiters = new Set<{ reject: (err: Error) => void }>();
 
   constructor(private readonly opts: RaftHostOptions) {
     this.id = opts.id;
@@ -293,7 +317,7 @@ export class RaftHost {
    * new leader's id once this server has stepped down and learned who leads now.
    */
   transferLeadership(target?: string): Promise<string> {
-    const gate = this.gate();
+    const gate = this.writeGate();
     if (gate !== undefined) return Promise.reject(gate);
     if (this.soft.role !== 'leader') return Promise.reject(this.notLeader());
     if (this.transfer !== undefined) return Promise.reject(new RejectedError('transferring', 'a leadership transfer is already in progress'));
@@ -309,6 +333,74 @@ export class RaftHost {
     return new Promise((resolve, reject) => {
       this.transfer = { deadline: this.opts.clock.now() + this.timeoutMs, resolve, reject };
     });
+  }
+
+  /**
+   * Replaces the whole replicated state with a user-supplied snapshot (an operator restore;
+   * see user-restore.ts). Leader only. Resolves with the position it was installed at once an
+   * entry after it has committed, i.e. a quorum holds it. Proposals are refused meanwhile.
+   */
+  async restoreUserSnapshot(snapshot: UserSnapshot): Promise<{ readonly index: number; readonly term: number }> {
+    const gate = this.writeGate();
+    if (gate !== undefined) throw gate;
+    if (this.soft.role !== 'leader') throw this.notLeader();
+    this.restoring = { fsmBusy: undefined };
+    let meta: SnapshotMeta;
+    try {
+      meta = await restoreUserSnapshot(this.restoreSteps(), snapshot);
+    } finally {
+      this.restoring = undefined;
+    }
+    await this.barrier();
+    return { index: meta.index, term: meta.term };
+  }
+
+  private restoreSteps(): Parameters<typeof restoreUserSnapshot>[0] {
+    return {
+      snapshots: this.opts.snapshots,
+      fsm: this.opts.fsm,
+      logger: this.opts.logger,
+      barrier: () => this.barrier(),
+      position: (minIndex) =>
+        this.whenBetweenReadies(() => {
+          const res = this.core.userSnapshotMeta(minIndex as SnapshotMeta['index']);
+          if (res.ok) return res.meta;
+          if (res.error.code === 'notLeader') throw this.notLeader();
+          throw new RejectedError(res.error.code, `cannot restore a snapshot now: ${res.error.code}`);
+        }),
+      fsmBusy: (done) => {
+        if (this.restoring !== undefined) this.restoring.fsmBusy = done;
+      },
+      adopt: (meta) => this.whenBetweenReadies(() => this.core.restoreUserSnapshot(meta).ok).catch(() => false),
+      fatal: (err) => this.fail(err),
+    };
+  }
+
+  /**
+   * Runs `fn` against the core when no Ready is outstanding (the core's view is then exactly
+   * what has been persisted and applied). Rejects with ShutdownError if the host stops first.
+   */
+  private whenBetweenReadies<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = { reject };
+      this.betweenWaiters.add(entry);
+      this.betweenReadies.push(() => {
+        this.betweenWaiters.delete(entry);
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      this.kick();
+    });
+  }
+
+  /** Commits and applies a barrier entry, bypassing the restore gate. */
+  private barrier(): Promise<void> {
+    const gate = this.gate();
+    if (gate !== undefined) return Promise.reject(gate);
+    return this.trackUnchecked(() => this.core.propose(EMPTY, 'barrier')).then(() => undefined);
   }
 
   status(): HostStatus {
@@ -449,8 +541,12 @@ export class RaftHost {
   }
 
   private track(propose: () => ProposeResult): Promise<Applied> {
-    const gate = this.gate();
+    const gate = this.writeGate();
     if (gate !== undefined) return Promise.reject(gate);
+    return this.trackUnchecked(propose);
+  }
+
+  private trackUnchecked(propose: () => ProposeResult): Promise<Applied> {
     if (this.proposals.size >= MAX_PENDING_PROPOSALS) {
       return Promise.reject(new RejectedError('tooManyProposals', 'too many proposals in flight'));
     }
@@ -493,6 +589,9 @@ export class RaftHost {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState !== null) this.onSoftState(rd.softState);
     if (rd.configuration !== null) this.setConfiguration(rd.configuration.configuration);
+    // A user restore is loading the FSM beside the loop: nothing may touch it until it is done
+    // (only reachable if leadership moved meanwhile; see user-restore.ts).
+    if (this.restoring?.fsmBusy !== undefined && (rd.snapshot !== null || rd.committedEntries.length > 0)) await this.restoring.fsmBusy;
     if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
     this.sendAll(rd.messages);
     const persisted = this.persist(rd);
@@ -511,7 +610,14 @@ export class RaftHost {
       await this.storageOp(() => this.store.setHardState(hs));
       this.commit = hs.commit;
     }
-    if (rd.entries.length > 0) await this.storageOp(() => this.store.append(rd.entries));
+    if (rd.entries.length === 0) return;
+    const started = this.opts.clock.now();
+    await this.storageOp(() => this.store.append(rd.entries));
+    if (this.opts.observer?.persisted !== undefined) {
+      let bytes = 0;
+      for (const e of rd.entries) bytes += e.data.byteLength;
+      this.opts.observer.persisted(rd.entries.length, bytes, this.opts.clock.now() - started);
+    }
   }
 
   private applyCommitted(entries: readonly Entry[]): void {
@@ -519,7 +625,9 @@ export class RaftHost {
       const batch = entries.slice(at, at + MAX_APPLY_BATCH).map(toFsmEntry);
       const first = batch[0] as FsmEntry;
       if (first.index !== this.applied + 1) throw new InvariantError(`applying ${first.index} after applied ${this.applied}`);
+      const started = this.opts.clock.now();
       const results = this.opts.fsm.apply(batch);
+      this.opts.observer?.applied?.(batch.length, this.opts.clock.now() - started);
       if (results.length !== batch.length) throw new InvariantError(`Fsm.apply returned ${results.length} results for ${batch.length} entries`);
       this.applied = (batch[batch.length - 1] as FsmEntry).index;
       batch.forEach((e, k) => this.proposals.applied(e.index, e.term, results[k], () => new LeadershipLostError()));
@@ -598,12 +706,17 @@ export class RaftHost {
   /** Installs a snapshot received from the leader (already committed to the store). */
   private async installSnapshot(meta: SnapshotMeta): Promise<void> {
     await this.snapshotTask; // never restore under a snapshot being written
+    const started = this.opts.clock.now();
     await this.storageOp(async () => {
-      const reader = await this.opts.snapshots.open(snapshotName(meta.index, meta.term));
-      try {
-        await this.opts.fsm.restore(reader.chunks(), { index: meta.index, term: meta.term });
-      } finally {
-        await reader.close();
+      // A user restore on the leader loaded the FSM before the core adopted the snapshot.
+      if (this.opts.fsm.applied().index !== meta.index) {
+        const reader = await this.opts.snapshots.open(snapshotName(meta.index, meta.term));
+        try {
+          await this.opts.fsm.restore(reader.chunks(), { index: meta.index, term: meta.term });
+        } finally {
+          await reader.close();
+        }
+        this.opts.observer?.snapshot?.('installed', this.opts.clock.now() - started);
       }
       await this.store.installSnapshot(meta);
       await this.opts.snapshots.reap();
@@ -615,7 +728,7 @@ export class RaftHost {
 
   /** Snapshots the FSM at its applied index in the background; the core learns of it later. */
   private startSnapshot(): void {
-    if (this.snapshotTask !== undefined || this.applied === 0) {
+    if (this.snapshotTask !== undefined || this.applied === 0 || this.restoring?.fsmBusy !== undefined) {
       this.core.snapshotFailed();
       return;
     }
@@ -626,6 +739,7 @@ export class RaftHost {
   }
 
   private async writeSnapshot(handle: FsmSnapshot, meta: SnapshotMeta): Promise<void> {
+    const started = this.opts.clock.now();
     try {
       await this.storageOp(async () => {
         const sink = await this.opts.snapshots.create(meta);
@@ -646,6 +760,7 @@ export class RaftHost {
       this.core.onSnapshotTaken(meta);
     });
     this.kick();
+    this.opts.observer?.snapshot?.('taken', this.opts.clock.now() - started);
     this.opts.logger.info({ snapshot: meta.index, term: meta.term }, 'raft: snapshot taken');
   }
 
@@ -709,6 +824,11 @@ export class RaftHost {
     return new NotLeaderError(leader ?? undefined, leader === null ? undefined : this.addresses.get(leader));
   }
 
+  /** Why a write (proposal, membership change, transfer) cannot start now, if it cannot. */
+  private writeGate(): Error | undefined {
+    return this.gate() ?? (this.restoring === undefined ? undefined : new RejectedError('restoring', RESTORE_IN_PROGRESS));
+  }
+
   /** Why an operation cannot start now, if it cannot. */
   private gate(): Error | undefined {
     if (this.state === 'running') return undefined;
@@ -730,6 +850,8 @@ export class RaftHost {
   }
 
   private failWaiters(err: () => Error): void {
+    for (const w of this.betweenWaiters) w.reject(err());
+    this.betweenWaiters.clear();
     this.proposals.failAll(err);
     this.reads.failAll(err);
     this.transfer?.reject(err());

@@ -155,6 +155,14 @@ export class SnapshotStore {
     return undefined;
   }
 
+  /** Deletes one committed snapshot (an abandoned user restore). Missing is not an error. */
+  async remove(id: string): Promise<void> {
+    if (!NAME.test(id)) throw new Error(`not a snapshot name: ${id}`);
+    if (!(await this.vfs.list(this.dir)).includes(id)) return;
+    await this.vfs.remove(this.dir, id);
+    await this.vfs.syncDir(this.dir);
+  }
+
   /** Deletes all but the newest `retain` committed snapshots. */
   async reap(): Promise<void> {
     const names = (await this.vfs.list(this.dir)).filter((n) => NAME.test(n)).sort().reverse();

@@ -43,4 +43,6 @@ export type {
   ProgressStatus,
   ProgressState,
   SnapshotSendStatus,
+  UserRestoreResult,
+  UserRestoreError,
 } from './raw-node.ts';

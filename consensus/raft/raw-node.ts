@@ -59,6 +59,16 @@ export type TransferError =
 export type TransferResult = { readonly ok: true } | { readonly ok: false; readonly error: TransferError };
 
 export type CampaignError = { readonly code: 'notVoter' } | { readonly code: 'alreadyLeader' };
+
+export type UserRestoreError =
+  | { readonly code: 'notLeader'; readonly leader: NodeId | null }
+  | { readonly code: 'transferring' }
+  | { readonly code: 'confChangeInFlight' }
+  /** Entries remain to be committed or applied: the restore must follow a barrier. */
+  | { readonly code: 'notQuiescent' }
+  /** The log or term moved since userSnapshotMeta() chose the position. */
+  | { readonly code: 'stale' };
+export type UserRestoreResult = { readonly ok: true; readonly meta: SnapshotMeta } | { readonly ok: false; readonly error: UserRestoreError };
 export type CampaignResult = { readonly ok: true } | { readonly ok: false; readonly error: CampaignError };
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
@@ -184,6 +194,46 @@ export class RawNode {
     pr.probeSent = true;
   }
 
+  /**
+   * Where a user-supplied snapshot (an operator restore: hashicorp/raft's Raft.Restore) would
+   * go now: the index after both the last entry and `minIndex` (the snapshot's own index, so
+   * the restored state's indexes stay below every later write), in the current term, with the
+   * latest configuration. Leader only, once every entry is committed and applied and no
+   * membership change or transfer is in flight (the driver proposes a barrier first).
+   */
+  userSnapshotMeta(minIndex: Index): UserRestoreResult {
+    const r = this.r;
+    const refused = userRestoreRefusal(r);
+    if (refused !== null) return { ok: false, error: refused };
+    const latest = r.configs.latest();
+    const index = (Math.max(r.log.lastIndex(), minIndex) + 1) as Index;
+    return { ok: true, meta: { index, term: r.term, configuration: latest.configuration, configurationIndex: latest.index } };
+  }
+
+  /**
+   * Replaces the leader's log with the user snapshot `meta`, which the driver has stored
+   * durably and already restored into its FSM. The log restarts after it, committed and
+   * applied there; followers find their next entry compacted and are sent the snapshot. As in
+   * hashicorp/raft, the index is committed here without a quorum holding it: the restore is an
+   * operator's override of the replicated state, confirmed once an entry after it commits.
+   * The next Ready carries `meta` as its snapshot (already in the FSM: install is a no-op).
+   */
+  restoreUserSnapshot(meta: SnapshotMeta): UserRestoreResult {
+    const r = this.r;
+    assert(this.outstanding === null, 'restoreUserSnapshot() while a Ready is outstanding');
+    const refused = userRestoreRefusal(r);
+    if (refused !== null) return { ok: false, error: refused };
+    const latest = r.configs.latest();
+    if (meta.term !== r.term || meta.index <= r.log.lastIndex() || meta.configurationIndex !== latest.index) {
+      return { ok: false, error: { code: 'stale' } };
+    }
+    r.log.restore(meta);
+    r.configs.reset({ index: meta.configurationIndex, configuration: meta.configuration });
+    r.uncommittedBytes = 0;
+    r.broadcastPending = true;
+    return { ok: true, meta };
+  }
+
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
     const r = this.r;
@@ -255,6 +305,8 @@ export class RawNode {
     if (ready.snapshot) {
       r.log.snapshotInstalled(ready.snapshot);
       if (ready.snapshot.index > r.lastSnapshotIndex) r.lastSnapshotIndex = ready.snapshot.index;
+      // A leader installs only a user restore: now storage holds it, followers can be sent it.
+      if (r.role === 'leader') r.broadcastPending = true;
     }
     const last = ready.entries[ready.entries.length - 1];
     if (last) r.log.unstable.stableTo(last.index, last.term);
@@ -334,6 +386,15 @@ export class RawNode {
   configuration(): { readonly index: Index; readonly configuration: Configuration } {
     return this.r.configs.latest();
   }
+}
+
+function userRestoreRefusal(r: Raft): UserRestoreError | null {
+  if (r.role !== 'leader') return { code: 'notLeader', leader: r.leader };
+  if (r.leadTransferee !== null) return { code: 'transferring' };
+  if (r.hasPendingConfChange()) return { code: 'confChangeInFlight' };
+  const log = r.log;
+  const quiescent = log.unstable.snapshot === null && log.committed === log.lastIndex() && log.applied === log.committed && r.committedEntryInCurrentTerm();
+  return quiescent ? null : { code: 'notQuiescent' };
 }
 
 function progressStatus(r: Raft): ProgressStatus[] {

@@ -64,6 +64,8 @@ export function bcastHeartbeat(r: Raft): void {
 function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
   // Only to a follower that answered recently: a snapshot is expensive to send into the void.
   if (pr.lastAckTick === null || pr.lastAckTick < r.now - r.cfg.electionTicks) return false;
+  // A user restore the driver has not installed yet: storage still holds the older snapshot.
+  if (r.log.unstable.snapshot !== null) return false;
   const meta = r.log.storage.snapshot();
   if (meta.index === 0) return false;
   pr.becomeSnapshot(meta.index);
