@@ -6,7 +6,7 @@ import { WalFailedError } from './errors.ts';
 import type { LogEntry } from './types.ts';
 
 /** Bound on one group commit's encoded bytes, so a burst of appends cannot build a huge buffer. */
-export const MAX_GROUP_BYTES = 16 * 1024 * 1024;
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 
 export type AppendGroupFn = (batches: readonly (readonly LogEntry[])[], frameBytes: number, count: number) => Promise<void>;
 

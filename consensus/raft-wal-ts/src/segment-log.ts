@@ -30,7 +30,7 @@ export interface LogConfig {
  * change through the file-system journal on every sync (about half the sync rate on ext4).
  * Node has no fallocate, and fallocate's unwritten extents would need that journal commit too.
  */
-export const EXTEND_STEP = 1024 * 1024;
+const EXTEND_STEP = 1024 * 1024;
 let zeros: Buffer | undefined;
 
 export interface LogState {
@@ -281,13 +281,13 @@ export class SegmentLog {
   }
 }
 
-export function metaSegment(s: Segment): MetaSegment {
+function metaSegment(s: Segment): MetaSegment {
   return s.sealed
     ? { baseIndex: s.baseIndex, id: s.id, lastIndex: s.lastIndex, indexOffset: s.indexOffset }
     : { baseIndex: s.baseIndex, id: s.id, lastIndex: 0, indexOffset: 0 };
 }
 
-export function sealedFromTail(tail: TailSegment, indexOffset: number): SealedSegment {
+function sealedFromTail(tail: TailSegment, indexOffset: number): SealedSegment {
   const index = tail.offsets.view(tail.liveCount).slice();
   return new SealedSegment(tail.id, tail.baseIndex, tail.name, tail.file, tail.lastIndex, indexOffset, index);
 }
