@@ -4,7 +4,7 @@
 // leader loops, a leader receiving a follower's forwarded command) runs this first. The HTTP
 // layer answers Consul's own 400s before that; these messages are the backstop.
 import type {
-  CheckSpec, Command, CoordinateBatchUpdate, EventSpec, KvWrite, NodeSpec, ServiceSpec, SessionSpec, Txn, TxnOp,
+  AutopilotConfigSpec, CheckSpec, Command, CoordinateBatchUpdate, EventSpec, KvWrite, NodeSpec, ServiceSpec, SessionSpec, Txn, TxnOp,
 } from './commands.ts';
 
 const UINT64_MAX = 18446744073709551615n;
@@ -69,11 +69,22 @@ export function validateCommand(cmd: Command): string | null {
       return isObj(cmd.event) ? eventSpecError(cmd.event) : 'missing event';
     case 'coordinate.batch-update':
       return coordinateBatchError(cmd);
+    case 'autopilot.set-config':
+      if (cmd.cas !== null && !isIndex(cmd.cas)) return 'invalid cas index';
+      return isObj(cmd.config) ? autopilotConfigError(cmd.config) : 'missing autopilot configuration';
     case 'txn':
       return txnError(cmd);
     default:
       return `unknown command type ${JSON.stringify((cmd as { type?: unknown }).type)}`;
   }
+}
+
+function autopilotConfigError(c: AutopilotConfigSpec): string | null {
+  const counts = [c.lastContactThresholdNs, c.maxTrailingLogs, c.minQuorum, c.serverStabilizationTimeNs];
+  if (!counts.every(isIndex)) return 'invalid autopilot configuration';
+  const flags = [c.cleanupDeadServers, c.disableUpgradeMigration];
+  if (!flags.every((b) => typeof b === 'boolean') || !isStr(c.redundancyZoneTag) || !isStr(c.upgradeVersionTag)) return 'invalid autopilot configuration';
+  return null;
 }
 
 function kvWriteError(w: KvWrite): string | null {

@@ -133,6 +133,28 @@ export interface CoordinateUpdate {
 /** Coordinates for registered nodes; updates for unknown nodes are dropped, as Consul does. */
 export interface CoordinateBatchUpdate { readonly type: 'coordinate.batch-update'; readonly updates: readonly CoordinateUpdate[] }
 
+// ---------------------------------------------------------------------------- Operator
+/** Consul's structs.AutopilotConfig, durations in nanoseconds. */
+export interface AutopilotConfigSpec {
+  readonly cleanupDeadServers: boolean;
+  readonly lastContactThresholdNs: number;
+  readonly maxTrailingLogs: number;
+  readonly minQuorum: number;
+  readonly serverStabilizationTimeNs: number;
+  readonly redundancyZoneTag: string;
+  readonly disableUpgradeMigration: boolean;
+  readonly upgradeVersionTag: string;
+}
+/**
+ * Sets the autopilot configuration. cas null = unconditional; otherwise only if the stored
+ * ModifyIndex equals cas (0 = only if none is stored), as Consul's AutopilotCASConfig.
+ */
+export interface AutopilotSetConfig {
+  readonly type: 'autopilot.set-config';
+  readonly config: AutopilotConfigSpec;
+  readonly cas: number | null;
+}
+
 // ---------------------------------------------------------------------------------- Txn
 export type TxnKvVerb =
   | 'set' | 'cas' | 'lock' | 'unlock' | 'get' | 'get-or-empty' | 'get-tree'
@@ -161,6 +183,7 @@ export type Command =
   | SessionCreate | SessionDestroy
   | CatalogRegister | CatalogDeregister
   | EventFire | CoordinateBatchUpdate
+  | AutopilotSetConfig
   | Txn;
 
 export type CommandType = Command['type'];
@@ -248,6 +271,7 @@ export interface CommandResults {
   'catalog.deregister': { readonly ok: true } & Invalidations;
   'event.fire': { readonly ltime: number };
   'coordinate.batch-update': { readonly updated: number };
+  'autopilot.set-config': boolean;
   txn: TxnApplyResult;
 }
 
@@ -263,7 +287,7 @@ export function isCommandError(r: unknown): r is CommandError {
 const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>([
   'kv.set', 'kv.cas', 'kv.lock', 'kv.unlock', 'kv.delete', 'kv.delete-tree', 'kv.delete-cas',
   'kv.reap-tombstones', 'session.create', 'session.destroy', 'catalog.register',
-  'catalog.deregister', 'event.fire', 'coordinate.batch-update', 'txn',
+  'catalog.deregister', 'event.fire', 'coordinate.batch-update', 'autopilot.set-config', 'txn',
 ]);
 
 const utf8Encoder = new TextEncoder();

@@ -3,7 +3,7 @@
 // batch transaction (and, read-only, by the txn fast path).
 import type Database from 'better-sqlite3';
 import type { KvEntryWire } from './commands.ts';
-import type { EventRow, KvMeta, KvPut, StateTx } from './apply/state-tx.ts';
+import type { EventRow, KvMeta, KvPut, SettingRow, StateTx } from './apply/state-tx.ts';
 import type { Sqlite } from './db.ts';
 import {
   CHECK_COLUMNS, COORDINATE_COLUMNS, EVENT_COLUMNS, KV_COLUMNS, NODE_COLUMNS, SERVICE_COLUMNS, SESSION_COLUMNS, checkParams, nodeParams,
@@ -76,6 +76,9 @@ function prepareStatements(db: Sqlite) {
     coordPut: p(`INSERT INTO coordinates (${COORDINATE_COLUMNS}) VALUES (?, ?, ?, ?)
       ON CONFLICT (node, segment) DO UPDATE SET coord = excluded.coord, modify_index = excluded.modify_index`),
     coordDeleteNode: p('DELETE FROM coordinates WHERE node = ?'),
+    settingGet: p('SELECT name, value, create_index AS createIndex, modify_index AS modifyIndex FROM settings WHERE name = ?'),
+    settingPut: p(`INSERT INTO settings (name, value, create_index, modify_index) VALUES (?, ?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value, modify_index = excluded.modify_index`),
   };
 }
 
@@ -245,6 +248,14 @@ export class SqliteStateTx implements StateTx {
 
   coordinatesDeleteNode(node: string): void {
     this.s.coordDeleteNode.run(node);
+  }
+
+  settingGet(name: string): SettingRow | undefined {
+    return this.s.settingGet.get(name) as SettingRow | undefined;
+  }
+
+  settingPut(row: SettingRow): void {
+    this.s.settingPut.run(row.name, row.value, row.createIndex, row.modifyIndex);
   }
 
   atomically<T>(fn: () => T, keep: (result: T) => boolean): T {

@@ -2,6 +2,7 @@
 // no clock, no randomness, no IO beyond `tx` (the leader put every choice into the command).
 import type { Command, CommandResult } from '../commands.ts';
 import { deregister, register } from './catalog.ts';
+import { autopilotSetConfig } from './autopilot.ts';
 import { coordinateBatchUpdate } from './coordinates.ts';
 import { eventFire } from './events.ts';
 import { kvCas, kvDelete, kvDeleteCas, kvDeleteTree, kvLock, kvSet, kvUnlock } from './kv.ts';
@@ -52,6 +53,8 @@ export function applyCommand(tx: StateTx, cmd: Command): CommandResult {
       return eventFire(tx, cmd);
     case 'coordinate.batch-update':
       return coordinateBatchUpdate(tx, cmd);
+    case 'autopilot.set-config':
+      return autopilotSetConfig(tx, cmd);
     case 'txn':
       return applyTxn(tx, cmd.ops, new Effects());
     default:

@@ -85,8 +85,21 @@ export interface StateTx {
   /** Deletes every coordinate of a node (before the node goes). */
   coordinatesDeleteNode(node: string): void;
 
+  /** A replicated setting (JSON value) by name. */
+  settingGet(name: string): SettingRow | undefined;
+  /** Inserts or replaces a setting; createIndex is kept from the stored row if any. */
+  settingPut(row: SettingRow): void;
+
   /** Runs `fn` in a savepoint and rolls it back when `keep(result)` is false. */
   atomically<T>(fn: () => T, keep: (result: T) => boolean): T;
+}
+
+/** A replicated setting: its value as JSON text and its Raft indexes. */
+export interface SettingRow {
+  readonly name: string;
+  readonly value: string;
+  readonly createIndex: number;
+  readonly modifyIndex: number;
 }
 
 /** An event row to store; payload is base64 (null = none), decoded once by the handle. */

@@ -5,3 +5,4 @@ export * from './catalog.ts';
 export * from './state.ts';
 export * from './events.ts';
 export * from './coordinates.ts';
+export * from './settings.ts';
