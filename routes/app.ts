@@ -13,6 +13,8 @@ import { sendJson } from './lib/respond.ts';
 import { consulMux } from './middleware/consul-mux.ts';
 import { onError, notFound } from './middleware/errors.ts';
 import { queryOptions } from './middleware/query-options.ts';
+import { catalogRouter } from './catalog/index.ts';
+import { healthRouter } from './health/index.ts';
 import { kvRouter } from './kv/index.ts';
 import { sessionRouter } from './session/index.ts';
 import { statusRouter } from './status/index.ts';
@@ -58,6 +60,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/v1', sessionRouter);
   app.route('/v1', txnRouter);
   app.route('/v1', statusRouter);
+  app.route('/v1', catalogRouter);
+  app.route('/v1', healthRouter);
   app.get(OPENAPI_PATH, (c) => sendJson(c, openApiDocument(app, services.info.version)));
 
   app.onError(onError);

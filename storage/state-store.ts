@@ -68,6 +68,8 @@ export interface StateReads {
   /** Checks of one node (health/node), sorted by check ID. */
   nodeChecks(name: string): ChecksResult;
   serviceList(): ServiceListResult;
+  /** Every service instance (catalog/services with ?filter or ?node-meta); index = services table index. */
+  allServiceInstances(): ServiceInstancesResult;
   /** Instances of a service, sorted by node name then service ID. */
   serviceInstances(service: string): ServiceInstancesResult;
   /** Instances with their node-level and service-level checks (health/service). */
@@ -113,6 +115,7 @@ export const watchFor = {
   nodeServices: (name: string): WatchKey[] => [{ table: 'node', key: asciiLower(name) }],
   nodeChecks: (name: string): WatchKey[] => [{ table: 'checks', key: asciiLower(name) }],
   serviceList: (): WatchKey[] => [{ table: 'services' }],
+  allServiceInstances: (): WatchKey[] => [{ table: 'services' }, { table: 'nodes' }],
   serviceInstances: (service: string): WatchKey[] => [{ table: 'service', key: asciiLower(service) }],
   healthInstances: (service: string): WatchKey[] => [{ table: 'service', key: asciiLower(service) }],
   serviceChecks: (service: string): WatchKey[] => [{ table: 'service', key: asciiLower(service) }],
@@ -150,6 +153,7 @@ function prepareReads(db: StateDb['sqlite']) {
     nodeAll: p(`SELECT ${NODE_COLUMNS} FROM nodes ORDER BY node`),
     svcOfNode: p(`SELECT ${SERVICE_COLUMNS} FROM services WHERE node = ? ORDER BY service_id`),
     svcByName: p(`SELECT ${SERVICE_COLUMNS} FROM services WHERE service_name = ? ORDER BY node, service_id`),
+    svcAll: p(`SELECT ${SERVICE_COLUMNS} FROM services ORDER BY service_name, node, service_id`),
     svcNamesTags: p('SELECT service_name, tags FROM services ORDER BY service_name').raw(),
     chkOfNode: p(`SELECT ${CHECK_COLUMNS} FROM checks WHERE node = ? ORDER BY check_id`),
     chkOfInstance: p(`SELECT ${CHECK_COLUMNS} FROM checks WHERE node = ? AND (service_id = '' OR service_id = ?)
@@ -285,6 +289,12 @@ export class StateStore implements StateReads {
     const services = new Map<string, readonly string[]>();
     for (const [name, set] of tags) services.set(name, [...set].sort());
     return { index: atLeastOne(this.tableIndex('services')), services };
+  }
+
+  allServiceInstances(): ServiceInstancesResult {
+    const nodes = new Map<string, NodeEntry>();
+    const instances = (this.q.svcAll.all() as ServiceRow[]).map(toService).map((svc) => ({ node: this.cachedNode(nodes, svc.node), service: svc }));
+    return { index: atLeastOne(this.tableIndex('services')), instances };
   }
 
   serviceInstances(service: string): ServiceInstancesResult {
