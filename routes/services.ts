@@ -6,6 +6,8 @@ import type { Command, ResultOf } from '../storage/commands.ts';
 import type { StateReads } from '../storage/state-store.ts';
 import type { SessionEntry } from '../storage/types.ts';
 import type { WatchHub } from '../storage/watch-hub.ts';
+import type { MetricsServices } from './metrics/metrics-services.ts';
+import type { OperatorServices } from './operator/operator-services.ts';
 
 export type ConsistencyMode = 'default' | 'stale' | 'consistent';
 
@@ -124,4 +126,9 @@ export interface Services {
 
   /** Records an unexpected failure behind a 500 (app/ logs it; request tokens are never passed). */
   reportError(error: unknown, request: { readonly method: string; readonly path: string }): void;
+
+  /** Snapshots, Raft membership and autopilot (absent: those endpoints answer 500). */
+  readonly operator?: OperatorServices;
+  /** Metrics exposition and request instrumentation (absent: not collected). */
+  readonly metrics?: MetricsServices;
 }
