@@ -3,7 +3,8 @@
 // /openapi.json (outside /v1/, so no Consul client can collide with it).
 //
 // Middleware order (each needs the one before):
-//   services → consul-mux (400/301/404, ACL policy header, OPTIONS/405) → query options → route
+//   services → request metrics → consul-mux (400/301/404, ACL policy header, OPTIONS/405) →
+//   query options → route
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { defaultHook } from './create-router.ts';
@@ -16,7 +17,11 @@ import { queryOptions } from './middleware/query-options.ts';
 import { catalogRouter } from './catalog/index.ts';
 import { healthRouter } from './health/index.ts';
 import { kvRouter } from './kv/index.ts';
+import { metricsRouter } from './metrics/index.ts';
+import { requestMetrics } from './metrics/request-metrics.ts';
+import { operatorRouter } from './operator/index.ts';
 import { sessionRouter } from './session/index.ts';
+import { snapshotRouter } from './snapshot/index.ts';
 import { statusRouter } from './status/index.ts';
 import { txnRouter } from './txn/index.ts';
 import type { Services } from './services.ts';
@@ -53,6 +58,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     c.set('services', services);
     await next();
   }));
+  app.use('*', requestMetrics);
   app.use('*', consulMux(endpoints, () => DEFAULT_ACL_POLICY));
   app.use('*', queryOptions);
 
@@ -62,6 +68,9 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/v1', statusRouter);
   app.route('/v1', catalogRouter);
   app.route('/v1', healthRouter);
+  app.route('/v1', snapshotRouter);
+  app.route('/v1', operatorRouter);
+  app.route('/v1', metricsRouter);
   app.get(OPENAPI_PATH, (c) => sendJson(c, openApiDocument(app, services.info.version)));
 
   app.onError(onError);

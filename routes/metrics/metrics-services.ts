@@ -4,10 +4,10 @@
 /** Consul's metrics JSON (go-metrics' MetricsSummary of the last interval). */
 export interface MetricsSummary {
   readonly Timestamp: string;
-  readonly Gauges: readonly { readonly Name: string; readonly Value: number; readonly Labels: Readonly<Record<string, string>> }[];
-  readonly Points: readonly unknown[];
-  readonly Counters: readonly SampledValue[];
-  readonly Samples: readonly SampledValue[];
+  readonly Gauges: { readonly Name: string; readonly Value: number; readonly Labels: Record<string, string> }[];
+  readonly Points: unknown[];
+  readonly Counters: SampledValue[];
+  readonly Samples: SampledValue[];
 }
 
 export interface SampledValue {
@@ -19,7 +19,7 @@ export interface SampledValue {
   readonly Max: number;
   readonly Mean: number;
   readonly Stddev: number;
-  readonly Labels: Readonly<Record<string, string>>;
+  readonly Labels: Record<string, string>;
 }
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
