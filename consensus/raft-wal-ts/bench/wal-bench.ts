@@ -28,6 +28,8 @@ interface Figure {
   ratio?: number;
   target?: string;
   pass?: boolean;
+  /** Per-round rates (raw, wal), so a noisy run shows itself. */
+  rounds?: { raw: number[]; wal: number[] };
 }
 const figures: Figure[] = [];
 
@@ -101,7 +103,8 @@ async function appendFigures(name: string, batch: number, vfs: NodeVfs, rawFd: n
   const rawLabel = batch === 1 ? 'raw 4 KiB write + fdatasync' : `raw ${batch} x 256 B records per fdatasync`;
   figures.push({ figure: `${rawLabel} (${name})`, value: rawRate * (batch === 1 ? 1 : batch), unit: batch === 1 ? 'syncs/s' : 'records/s' });
   const t = target === undefined ? {} : { target: `>= ${target * 100}% of raw`, pass: ratio >= target };
-  figures.push({ figure: `wal append batch ${batch} (${name})`, value: walRate * batch, unit: 'entries/s', raw: rawRate * batch, ratio, ...t });
+  const rounds = { raw: raw.map(Math.round), wal: ours.map(Math.round) };
+  figures.push({ figure: `wal append batch ${batch} (${name})`, value: walRate * batch, unit: 'entries/s', raw: rawRate * batch, ratio, ...t, rounds });
   figures.push({ figure: `wal append batch ${batch} (${name}) batches`, value: walRate, unit: 'batches/s', raw: rawRate, ratio });
 }
 
