@@ -6,6 +6,7 @@
 import type {
   AutopilotConfigSpec, CheckSpec, Command, CoordinateBatchUpdate, EventSpec, KvWrite, NodeSpec, ServiceSpec, SessionSpec, Txn, TxnOp,
 } from './commands.ts';
+import { validateAclCommand } from './acl-commands.ts';
 
 const UINT64_MAX = 18446744073709551615n;
 /** Consul caps a session's lock-delay at 60 s when it is applied (structs.MaxLockDelay). */
@@ -74,6 +75,16 @@ export function validateCommand(cmd: Command): string | null {
       return isObj(cmd.config) ? autopilotConfigError(cmd.config) : 'missing autopilot configuration';
     case 'txn':
       return txnError(cmd);
+    case 'acl.bootstrap':
+    case 'acl.token-set':
+    case 'acl.token-delete':
+    case 'acl.token-reap':
+    case 'acl.policy-set':
+    case 'acl.policy-delete':
+    case 'acl.role-set':
+    case 'acl.role-delete':
+    case 'acl.init':
+      return validateAclCommand(cmd);
     default:
       return `unknown command type ${JSON.stringify((cmd as { type?: unknown }).type)}`;
   }

@@ -11,6 +11,8 @@
 // Conventions: KV values are standard base64 (null = empty); uint64 Flags travel as decimal
 // strings; indexes are safe integers (Raft indexes never approach 2^53).
 
+import { ACL_COMMAND_TYPES, type AclCommand, type AclCommandResults } from './acl-commands.ts';
+
 export const COMMAND_VERSION = 1;
 
 // ---------------------------------------------------------------------------------- KV
@@ -184,7 +186,8 @@ export type Command =
   | CatalogRegister | CatalogDeregister
   | EventFire | CoordinateBatchUpdate
   | AutopilotSetConfig
-  | Txn;
+  | Txn
+  | AclCommand;
 
 export type CommandType = Command['type'];
 
@@ -256,7 +259,7 @@ export interface TxnApplyResult extends Invalidations {
   readonly errors: readonly TxnError[] | null;
 }
 
-export interface CommandResults {
+export interface CommandResults extends AclCommandResults {
   'kv.set': true;
   'kv.cas': boolean;
   'kv.lock': boolean | CommandError;
@@ -287,7 +290,7 @@ export function isCommandError(r: unknown): r is CommandError {
 const COMMAND_TYPES: ReadonlySet<string> = new Set<CommandType>([
   'kv.set', 'kv.cas', 'kv.lock', 'kv.unlock', 'kv.delete', 'kv.delete-tree', 'kv.delete-cas',
   'kv.reap-tombstones', 'session.create', 'session.destroy', 'catalog.register',
-  'catalog.deregister', 'event.fire', 'coordinate.batch-update', 'autopilot.set-config', 'txn',
+  'catalog.deregister', 'event.fire', 'coordinate.batch-update', 'autopilot.set-config', 'txn', ...ACL_COMMAND_TYPES,
 ]);
 
 const utf8Encoder = new TextEncoder();
@@ -312,6 +315,9 @@ export function decodeCommand(data: Uint8Array): Command {
   if (typeof type !== 'string' || !COMMAND_TYPES.has(type)) throw new Error(`undecodable command: unknown type ${String(type)}`);
   return parsed as Command;
 }
+
+export type * from './acl-commands.ts';
+export { MAX_REAP_BATCH } from './acl-commands.ts';
 
 // --------------------------------------------------------------------------- Validation
 // Propose-time checks live in command-validate.ts; re-exported here so callers need one import.

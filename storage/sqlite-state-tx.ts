@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { KvEntryWire } from './commands.ts';
 import type { EventRow, KvMeta, KvPut, SettingRow, StateTx } from './apply/state-tx.ts';
+import { SqliteAclTx } from './acl-tx.ts';
 import type { Sqlite } from './db.ts';
 import {
   CHECK_COLUMNS, COORDINATE_COLUMNS, EVENT_COLUMNS, KV_COLUMNS, NODE_COLUMNS, SERVICE_COLUMNS, SESSION_COLUMNS, checkParams, nodeParams,
@@ -84,11 +85,13 @@ function prepareStatements(db: Sqlite) {
 
 export class SqliteStateTx implements StateTx {
   index = 0;
+  readonly acl: SqliteAclTx;
   private savepoints = 0;
   private readonly s: Statements;
 
   constructor(private readonly db: Sqlite) {
     this.s = prepareStatements(db);
+    this.acl = new SqliteAclTx(db);
   }
 
   kvGet(key: string): KvMeta | undefined {

@@ -1,6 +1,7 @@
 // The command dispatcher: one decoded command in, Consul's result out. Pure given the handle:
 // no clock, no randomness, no IO beyond `tx` (the leader put every choice into the command).
 import type { Command, CommandResult } from '../commands.ts';
+import { applyAclCommand } from './acl.ts';
 import { deregister, register } from './catalog.ts';
 import { autopilotSetConfig } from './autopilot.ts';
 import { coordinateBatchUpdate } from './coordinates.ts';
@@ -57,6 +58,16 @@ export function applyCommand(tx: StateTx, cmd: Command): CommandResult {
       return autopilotSetConfig(tx, cmd);
     case 'txn':
       return applyTxn(tx, cmd.ops, new Effects());
+    case 'acl.bootstrap':
+    case 'acl.token-set':
+    case 'acl.token-delete':
+    case 'acl.token-reap':
+    case 'acl.policy-set':
+    case 'acl.policy-delete':
+    case 'acl.role-set':
+    case 'acl.role-delete':
+    case 'acl.init':
+      return applyAclCommand(tx.acl, tx.index, cmd);
     default:
       return assertNever(cmd);
   }

@@ -3,6 +3,7 @@
 // base64 decoding and JSON columns; the appliers own Consul's semantics. Every write stamps
 // rows with `index`, the Raft index of the entry being applied.
 import type { KvEntryWire, LockDelay } from '../commands.ts';
+import type { AclTx } from './acl-tx.ts';
 import type { CheckEntry, CoordinateEntry, NodeEntry, ServiceEntry, SessionEntry } from '../types.ts';
 
 /** A KV row without its value (what the lock and CAS rules look at). */
@@ -23,6 +24,8 @@ export interface KvPut extends KvMeta {
 export interface StateTx {
   /** The Raft index of the entry being applied (its CreateIndex/ModifyIndex). */
   readonly index: number;
+  /** Tokens, policies, roles and the bootstrap mark. */
+  readonly acl: AclTx;
 
   kvGet(key: string): KvMeta | undefined;
   /** The full entry with its value in base64 (txn reads). */
