@@ -45,6 +45,8 @@ const FileConfig = z
     log_level: z.string(),
     log_json: z.boolean(),
     session_ttl_min: durationLike,
+    tombstone_ttl: durationLike,
+    tombstone_ttl_granularity: durationLike,
     acl: z
       .object({
         enabled: z.boolean(),
@@ -105,6 +107,10 @@ export interface AgentConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logJson: boolean;
   readonly sessionTtlMin: string | number;
+  /** How long a KV tombstone is kept before the leader reaps it (Consul's 15 min). */
+  readonly tombstoneTtl: string | number;
+  /** The leader notes tombstones and reaps them at this granularity (Consul's 30 s). */
+  readonly tombstoneTtlGranularity: string | number;
   readonly acl: {
     readonly enabled: boolean;
     readonly defaultPolicy: 'allow' | 'deny';
@@ -248,6 +254,8 @@ function resolve(file: FileConfig, flags: FlagValues, source: ConfigSource): Con
     logLevel: logLevel as AgentConfig['logLevel'],
     logJson: pick(flagBool(flags, 'log-json'), file.log_json, false),
     sessionTtlMin: file.session_ttl_min ?? '10s',
+    tombstoneTtl: file.tombstone_ttl ?? '15m',
+    tombstoneTtlGranularity: file.tombstone_ttl_granularity ?? '30s',
     acl: {
       enabled: acl.enabled ?? false,
       defaultPolicy: acl.default_policy ?? 'allow',
