@@ -23,6 +23,7 @@ import { AppliedWaiter } from './applied-waiter.ts';
 import { planFormation, requestJoin, type FormationDeps } from './cluster-formation.ts';
 import { CommandGateway } from './command-gateway.ts';
 import type { AgentConfig } from './config.ts';
+import { wireAgent } from './agent/wiring.ts';
 import { listenHttp, type HttpListener } from './http-server.ts';
 import { SessionTtlLoop } from './leader/session-ttl.ts';
 import { LockDelays } from './lock-delay.ts';
@@ -40,6 +41,8 @@ import { VERSION } from './version.ts';
 const BASE_TICK_MS = 100;
 /** How long a graceful stop waits for leadership to move before stopping anyway. */
 const TRANSFER_ON_STOP_MS = 5_000;
+/** After PUT /v1/agent/leave, the shutdown waits this long so the answer reaches the client first. */
+const LEAVE_ANSWER_GRACE_MS = 200;
 
 export interface RunningServer {
   readonly nodeId: string;
@@ -92,7 +95,12 @@ async function openDisk(config: AgentConfig, logger: Logger): Promise<Disk> {
   return { dataDir, temporary, nodeId: nodeId.id, wal, snapshots, state };
 }
 
-export async function startServer(config: AgentConfig, logger: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** PUT /v1/agent/reload: re-reads and validates the configuration files (rejects with the error). */
+  readonly reloadConfig?: () => Promise<void>;
+}
+
+export async function startServer(config: AgentConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const disk = await openDisk(config, logger);
   const { state, wal, snapshots, nodeId } = disk;
   const clock = new SystemClock();
@@ -153,6 +161,19 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
     onError: (id, err) => logger.warn({ err, session: id }, 'session TTL expiry could not be committed; retrying'),
   });
   const sessions = new SessionRenewer(state.store, ttl);
+  const selfNode: SelfNode = { nodeId, nodeName: config.nodeName, address: config.advertiseAddr, datacenter: config.datacenter, serverPort: config.serverPort, version: VERSION };
+  // Bound once stop/leave exist below; the agent's leave endpoint calls it.
+  let leaveCluster: () => Promise<void> = async () => {};
+  let stopServer: () => Promise<void> = async () => {};
+  const agentWiring = wireAgent({
+    config, nodeId, dataDir: disk.dataDir, version: VERSION, clock, random: Math.random, host, transport, gateway, state, selfNode,
+    logger: logger.child({ component: 'agent' }),
+    leave: async () => {
+      await leaveCluster();
+      clock.setTimer(LEAVE_ANSWER_GRACE_MS, () => void stopServer());
+    },
+    reload: options.reloadConfig ?? (async () => {}),
+  });
   const services = new ServerServices({
     info: { datacenter: config.datacenter, nodeName: config.nodeName, nodeId, version: VERSION },
     limits: httpLimits(config),
@@ -162,6 +183,7 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
     gateway,
     sessions,
     logger: logger.child({ component: 'http' }),
+    agent: agentWiring.agent,
   });
 
   observeApplied(host, { applied, lockDelays, ttl, sessionTtl: (id) => state.store.sessionGet(id).session?.ttl });
@@ -174,7 +196,6 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
     admit: (id, address) => admitServer(host, id, address),
   });
 
-  const selfNode: SelfNode = { nodeId, nodeName: config.nodeName, address: config.advertiseAddr, datacenter: config.datacenter, serverPort: config.serverPort, version: VERSION };
   const syncSelf = singleFlight(async () => {
     if (isRegistered(state.store, selfNode)) return;
     await services.apply(selfRegistration(selfNode), '');
@@ -189,6 +210,7 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
       else ttl.stop();
     }
     if (l.leaderId !== null) void syncSelf().catch((err) => logger.warn({ err }, 'catalog sync of this server failed; retrying on the next leader change'));
+    agentWiring.onLeaderChange(l);
   });
 
   let finished: () => void = () => {};
@@ -203,12 +225,14 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
   });
 
   await host.start();
+  agentWiring.start();
   if (plan?.kind === 'join') void requestJoin(formation, plan.leaderAddress).then((ok) => ok && logger.info('joined the cluster'));
 
   let http: HttpListener;
   try {
     http = await listenHttp(createApp(services), config.clientAddr, config.httpPort);
   } catch (err) {
+    await agentWiring.stop();
     await host.stop();
     await transport.close();
     throw err;
@@ -221,6 +245,7 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
       await Promise.race([host.transferLeadership().catch(() => undefined), new Promise((r) => clock.setTimer(TRANSFER_ON_STOP_MS, () => r(undefined)))]);
     }
     ttl.stop();
+    await agentWiring.stop();
     await http.close();
     await host.stop();
     applied.close(new Error('server stopped'));
@@ -233,7 +258,7 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
     finished();
   });
 
-  const leave = once(async () => {
+  const leaveConfiguration = once(async () => {
     if (host.isLeader() && host.status().configuration.servers.length > 1) {
       await host.transferLeadership().catch((err) => logger.warn({ err }, 'leave: leadership transfer failed'));
     }
@@ -245,8 +270,13 @@ export async function startServer(config: AgentConfig, logger: Logger): Promise<
       )
       .then(() => logger.info('left the cluster'))
       .catch((err) => logger.warn({ err }, 'leave: could not remove this server from the cluster'));
+  });
+  const leave = once(async () => {
+    await leaveConfiguration();
     await stop();
   });
+  leaveCluster = leaveConfiguration;
+  stopServer = stop;
 
   return { nodeId, httpPort: http.port, clusterAddress, dataDir: disk.dataDir, host, stop, leave, stopped };
 }

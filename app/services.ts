@@ -18,6 +18,7 @@ import { realTimer } from '../storage/blocking-query.ts';
 import { encodeCommand, type Command, type ResultOf } from '../storage/commands.ts';
 import type { State } from '../storage/open-state.ts';
 import type { SessionEntry } from '../storage/types.ts';
+import type { AgentApi } from '../routes/agent/agent-api.ts';
 import { HOLD_TIMEOUT_MS, type CommandGateway } from './command-gateway.ts';
 import { waitForLeader } from './leader-watch.ts';
 import type { Logger } from './logger.ts';
@@ -33,6 +34,8 @@ export interface ServerServicesDeps {
   readonly gateway: CommandGateway;
   readonly sessions: SessionRenewer;
   readonly logger: Logger;
+  /** This server's local agent (/v1/agent/*). */
+  readonly agent: AgentApi;
 }
 
 export class ServerServices implements Services {
@@ -41,6 +44,7 @@ export class ServerServices implements Services {
   readonly state: State['store'];
   readonly watches: State['hub'];
   readonly waitTimer = realTimer;
+  readonly agent: AgentApi;
   /** Set once this server has heard from a leader: from then on it may answer ?stale reads. */
   private everHadLeader = false;
 
@@ -49,6 +53,7 @@ export class ServerServices implements Services {
     this.limits = deps.limits;
     this.state = deps.state.store;
     this.watches = deps.state.hub;
+    this.agent = deps.agent;
     deps.host.onLeaderChange((l) => {
       if (l.leaderId !== null) this.everHadLeader = true;
     });

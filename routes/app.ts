@@ -14,6 +14,7 @@ import { sendJson } from './lib/respond.ts';
 import { consulMux } from './middleware/consul-mux.ts';
 import { onError, notFound } from './middleware/errors.ts';
 import { queryOptions } from './middleware/query-options.ts';
+import { agentRouter } from './agent/index.ts';
 import { catalogRouter } from './catalog/index.ts';
 import { healthRouter } from './health/index.ts';
 import { kvRouter } from './kv/index.ts';
@@ -68,6 +69,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/v1', statusRouter);
   app.route('/v1', catalogRouter);
   app.route('/v1', healthRouter);
+  app.route('/v1', agentRouter);
   app.route('/v1', snapshotRouter);
   app.route('/v1', operatorRouter);
   app.route('/v1', metricsRouter);

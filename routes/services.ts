@@ -6,6 +6,7 @@ import type { Command, ResultOf } from '../storage/commands.ts';
 import type { StateReads } from '../storage/state-store.ts';
 import type { SessionEntry } from '../storage/types.ts';
 import type { WatchHub } from '../storage/watch-hub.ts';
+import type { AgentApi } from './agent/agent-api.ts';
 import type { MetricsServices } from './metrics/metrics-services.ts';
 import type { OperatorServices } from './operator/operator-services.ts';
 
@@ -123,6 +124,9 @@ export interface Services {
 
   /** A fresh lowercase 8-4-4-4-12 UUID (session IDs, node IDs). Injected for tests. */
   uuid(): string;
+
+  /** This server's local agent: its services and checks, members, join/leave (/v1/agent/*). */
+  readonly agent: AgentApi;
 
   /** Records an unexpected failure behind a 500 (app/ logs it; request tokens are never passed). */
   reportError(error: unknown, request: { readonly method: string; readonly path: string }): void;

@@ -6,6 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { pino } from 'pino';
+import { LocalAgent, type LocalAgentOptions } from '../../app/agent/agent.ts';
+import { serverMember, serverMembers } from '../../app/agent/members.ts';
+import { SystemClock } from '../../consensus/host/clock.ts';
 import { createApp } from '../../routes/app.ts';
 import type { AppEnv } from '../../routes/env.ts';
 import {
@@ -20,6 +24,7 @@ import { SingleNodeApplier } from './single-node-applier.ts';
 export const NODE_NAME = 'node1';
 export const DATACENTER = 'dc1';
 export const SERVER_ADDRESS = '127.0.0.1:8300';
+export const NODE_ID = '5a1b2c3d-0000-4000-8000-00000000abcd';
 
 export interface HarnessOptions {
   readonly limits?: Partial<HttpLimits>;
@@ -28,6 +33,16 @@ export interface HarnessOptions {
   readonly waitTimer?: WaitTimer;
   /** Register the server's own node with a passing serfHealth check (default true). */
   readonly selfRegister?: boolean;
+  /** The local agent's loop intervals (anti-entropy, reaper). */
+  readonly agent?: LocalAgentOptions;
+}
+
+/** The agent's cluster operations the harness records instead of performing (one server, no peers). */
+export interface AgentCalls {
+  readonly joins: string[];
+  leaves: number;
+  reloads: number;
+  readonly forceLeaves: string[];
 }
 
 export interface RoutesHarness {
@@ -35,6 +50,9 @@ export interface RoutesHarness {
   readonly services: Services;
   readonly state: State;
   readonly applier: SingleNodeApplier;
+  /** The server's local agent (real: local state, check runners, anti-entropy into the store). */
+  readonly agent: LocalAgent;
+  readonly agentCalls: AgentCalls;
   /** Barrier calls in order, to check which consistency mode a request asked for. */
   readonly barriers: ConsistencyMode[];
   /** Errors handed to reportError (unexpected 500s). */
@@ -90,6 +108,36 @@ export function startRoutesHarness(options: HarnessOptions = {}): RoutesHarness 
     if (control.leaderless) throw new NoClusterLeaderError();
   };
 
+  const agentCalls: AgentCalls = { joins: [], leaves: 0, reloads: 0, forceLeaves: [] };
+  const members = { servers: [{ id: NODE_ID, address: SERVER_ADDRESS }], state: state.store, datacenter: DATACENTER, version: '0.1.0-test' };
+  const agent: LocalAgent = new LocalAgent({
+    nodeName: NODE_NAME,
+    dataDir: dir,
+    clock: new SystemClock(),
+    random: options.random ?? (() => 0),
+    state: state.store,
+    apply: async (command) => {
+      requireLeader();
+      return applier.apply(command);
+    },
+    selfNode: () => ({ id: NODE_ID, node: NODE_NAME, address: '127.0.0.1', datacenter: DATACENTER, taggedAddresses: null, meta: null }),
+    logger: pino({ level: 'silent' }),
+    ...(options.agent === undefined ? {} : { options: options.agent }),
+    cluster: {
+      members: (wan) => serverMembers(members, wan),
+      localMember: () => serverMember(members, members.servers[0]!, false),
+      coordinate: () => null,
+      stats: () => ({ agent: { checks: '0' } }),
+      debugConfig: () => ({ NodeName: NODE_NAME }),
+      host: () => ({ Host: { hostname: 'harness' } }),
+      join: async (address) => void agentCalls.joins.push(address),
+      leave: async () => void agentCalls.leaves++,
+      reload: async () => void agentCalls.reloads++,
+      forceLeave: async (node) => void agentCalls.forceLeaves.push(node),
+    },
+  });
+  agent.start();
+
   const services: Services = {
     info: { datacenter: DATACENTER, nodeName: NODE_NAME, nodeId: '5a1b2c3d-0000-4000-8000-00000000abcd', version: '0.1.0-test' },
     limits: { ...DEFAULT_HTTP_LIMITS, ...options.limits },
@@ -113,11 +161,12 @@ export function startRoutesHarness(options: HarnessOptions = {}): RoutesHarness 
     },
     raftStatus: () => ({ leader: control.leaderless ? '' : SERVER_ADDRESS, peers: [SERVER_ADDRESS] }),
     uuid: () => randomUUID(),
+    agent,
     reportError: (error) => reported.push(error),
   };
   const app = createApp(services);
   return {
-    app, services, state, applier, barriers, reported,
+    app, services, state, applier, agent, agentCalls, barriers, reported,
     get leaderless() {
       return control.leaderless;
     },
@@ -126,6 +175,7 @@ export function startRoutesHarness(options: HarnessOptions = {}): RoutesHarness 
     },
     request: async (path, init) => app.request(path, withContentLength(init)),
     close: () => {
+      void agent.stop();
       state.close();
       rmSync(dir, { recursive: true, force: true });
     },
