@@ -355,6 +355,26 @@ export class RaftHost {
     return { index: meta.index, term: meta.term };
   }
 
+  /**
+   * Captures the FSM at its applied index together with that index's Raft metadata (term,
+   * configuration): what a snapshot save streams out. Any server may do it. The caller writes
+   * the handle and must release it.
+   */
+  captureSnapshot(): Promise<{ readonly meta: SnapshotMeta; readonly handle: FsmSnapshot }> {
+    const gate = this.gate();
+    if (gate !== undefined) return Promise.reject(gate);
+    return this.whenBetweenReadies(() => {
+      if (this.applied === 0) throw new RejectedError('empty', 'no state to snapshot yet');
+      if (this.restoring?.fsmBusy !== undefined) throw new RejectedError('restoring', RESTORE_IN_PROGRESS);
+      const handle = this.opts.fsm.snapshot();
+      if (handle.at.index !== this.applied) {
+        handle.release();
+        throw new InvariantError(`FSM snapshot at ${handle.at.index}, applied ${this.applied}`);
+      }
+      return { meta: this.core.snapshotMetaAt(this.applied as SnapshotMeta['index']), handle };
+    });
+  }
+
   private restoreSteps(): Parameters<typeof restoreUserSnapshot>[0] {
     return {
       snapshots: this.opts.snapshots,

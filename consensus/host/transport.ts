@@ -29,6 +29,8 @@ export const RpcChannel = {
   App: 1,
   /** consensus/host: InstallSnapshot chunks. */
   Snapshot: 2,
+  /** app/: operator requests to the leader (Raft configuration, autopilot, snapshot transfers). */
+  Operator: 3,
 } as const;
 export type RpcChannel = (typeof RpcChannel)[keyof typeof RpcChannel];
 
