@@ -3,7 +3,7 @@
 // one JSON line per figure. Run: npm run bench:wal (from the repository root).
 //
 // Environment: WAL_BENCH_DIR (default: the OS temp dir), WAL_BENCH_SECONDS (per measurement
-// slice, default 1), WAL_BENCH_ROUNDS (slices per figure, default 5), WAL_BENCH_REOPEN_MIB
+// slice, default 0.25), WAL_BENCH_ROUNDS (slices per figure, default 20), WAL_BENCH_REOPEN_MIB
 // (log size for the reopen figure, default 1024).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,8 +11,8 @@ import path from 'node:path';
 import process from 'node:process';
 import { NodeVfs, openWal, type LogEntry, type Wal } from '../src/index.ts';
 
-const SLICE_S = Number(process.env['WAL_BENCH_SECONDS'] ?? 1);
-const ROUNDS = Number(process.env['WAL_BENCH_ROUNDS'] ?? 5);
+const SLICE_S = Number(process.env['WAL_BENCH_SECONDS'] ?? 0.25);
+const ROUNDS = Number(process.env['WAL_BENCH_ROUNDS'] ?? 20);
 const REOPEN_MIB = Number(process.env['WAL_BENCH_REOPEN_MIB'] ?? 1024);
 /** Bound on building the reopen log; past it the figure is measured on what was built. */
 const BUILD_BUDGET_S = 180;
@@ -89,9 +89,11 @@ async function appendFigures(name: string, batch: number, vfs: NodeVfs, rawFd: n
   const state = { at: 0, limit: LIMIT };
   const raw: number[] = [];
   const ours: number[] = [];
+  // Short slices, alternating which side goes first, so drift hits both sides alike.
   for (let r = 0; r < ROUNDS; r++) {
-    raw.push(rawSlice(rawFd, rawBuf, state));
+    if (r % 2 === 0) raw.push(rawSlice(rawFd, rawBuf, state));
     ours.push(await walSlice(wal, batch, payload));
+    if (r % 2 === 1) raw.push(rawSlice(rawFd, rawBuf, state));
   }
   await wal.close();
   // Each round's raw and WAL slices are adjacent in time; the median round ratio resists the
