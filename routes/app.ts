@@ -16,6 +16,8 @@ import { onError, notFound } from './middleware/errors.ts';
 import { queryOptions } from './middleware/query-options.ts';
 import { agentRouter } from './agent/index.ts';
 import { catalogRouter } from './catalog/index.ts';
+import { coordinateRouter } from './coordinate/index.ts';
+import { eventRouter } from './event/index.ts';
 import { healthRouter } from './health/index.ts';
 import { kvRouter } from './kv/index.ts';
 import { metricsRouter } from './metrics/index.ts';
@@ -70,6 +72,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.route('/v1', catalogRouter);
   app.route('/v1', healthRouter);
   app.route('/v1', agentRouter);
+  app.route('/v1', eventRouter);
+  app.route('/v1', coordinateRouter);
   app.route('/v1', snapshotRouter);
   app.route('/v1', operatorRouter);
   app.route('/v1', metricsRouter);
