@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --import tsx
 // wal-dump: prints a WAL directory's meta file, segments, batches and (with --entries) entries,
 // for debugging. Read-only: it never repairs or removes anything.
 // Usage: npx tsx consensus/raft-wal-ts/src/cli/wal-dump.ts <dir> [--entries]
@@ -102,4 +103,9 @@ function describeBytes(v: Uint8Array): string {
   return `${text}${v.length > 24 ? '…' : ''} (${v.length} bytes)`;
 }
 
+// `wal-dump dir | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 process.exitCode = main(process.argv.slice(2));
