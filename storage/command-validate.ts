@@ -200,7 +200,10 @@ function txnOpError(op: TxnOp): string | null {
   }
   if ('Service' in op && op.Service !== undefined) {
     const s = op.Service;
-    return isObj(s) && isStr(s.verb) && isStr(s.node) && isIndex(s.index) ? serviceSpecError(s.service) : 'malformed Service operation';
+    if (!isObj(s) || !isStr(s.verb) || !isStr(s.node) || !isIndex(s.index) || !isObj(s.service)) return 'malformed Service operation';
+    // Reads and deletes name the instance by ID only; writes store the whole NodeService.
+    if (s.verb !== 'set' && s.verb !== 'cas') return isStr(s.service.id) ? null : 'malformed Service operation';
+    return serviceSpecError(s.service);
   }
   if ('Check' in op && op.Check !== undefined) {
     const c = op.Check;

@@ -3,6 +3,8 @@
 import { z } from '@hono/zod-openapi';
 import type { TxnCheckWire, TxnNodeWire, TxnResultEntry, TxnServiceWire } from '../../storage/commands.ts';
 import { MAX_UINT64 } from '../lib/go-strconv.ts';
+import { CheckDefinitionBodySchema } from '../catalog/check-definition.ts';
+import { healthCheckJson, nodeJson as catalogNodeJson, nodeServiceJson } from './catalog.ts';
 import { DirEntrySchema, wireToDirEntryJson } from './kv.ts';
 
 /** A JSON number Go can decode into uint64 (exact up to 2^64-1), as bigint. */
@@ -79,7 +81,7 @@ const CheckOpSchema = z.object({
       ServiceName: z.string().optional(),
       ServiceTags: z.array(z.string()).nullable().optional(),
       ExposedPort: GoInt.optional(),
-      Definition: z.record(z.string(), z.unknown()).nullable().optional(),
+      Definition: CheckDefinitionBodySchema.nullable().optional(),
       ModifyIndex: GoUint64.optional(),
     })
     .optional(),
@@ -124,31 +126,13 @@ type JsonObject = Record<string, unknown>;
 export type TxnResultJson = z.output<typeof TxnResultSchema>;
 export type TxnErrorJson = { readonly OpIndex: number; readonly What: string };
 
-const nodeJson = (n: TxnNodeWire): z.output<typeof NodeSchema> => ({
-  ID: n.id, Node: n.node, Address: n.address, Datacenter: n.datacenter,
-  TaggedAddresses: n.taggedAddresses === null ? null : { ...n.taggedAddresses },
-  Meta: n.meta === null ? null : { ...n.meta },
-  CreateIndex: n.createIndex, ModifyIndex: n.modifyIndex,
-});
+/** Node, NodeService and HealthCheck render exactly as the catalog endpoints render them. */
+const nodeJson = (n: TxnNodeWire): z.output<typeof NodeSchema> => catalogNodeJson(n);
 
-/** Consul's NodeService JSON: Kind, TaggedAddresses and SocketPath omitted when empty. */
-const serviceJson = (s: TxnServiceWire): JsonObject => ({
-  Kind: s.kind === '' ? undefined : s.kind,
-  ID: s.id, Service: s.service, Tags: s.tags === null ? null : [...s.tags], Address: s.address,
-  TaggedAddresses: s.taggedAddresses === null ? undefined : { ...s.taggedAddresses },
-  Meta: s.meta === null ? null : { ...s.meta }, Port: s.port,
-  SocketPath: s.socketPath === '' ? undefined : s.socketPath,
-  Weights: { ...s.weights }, EnableTagOverride: s.enableTagOverride,
-  ...s.extra,
-  CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex,
-});
+/** structs.NodeService as Consul's txn result carries it (Tags kept null: no HTTP-layer normalising). */
+const serviceJson = (s: TxnServiceWire): JsonObject => nodeServiceJson({ ...s, node: '' }, false);
 
-const checkJson = (h: TxnCheckWire): JsonObject => ({
-  Node: h.node, CheckID: h.checkId, Name: h.name, Status: h.status, Notes: h.notes, Output: h.output,
-  ServiceID: h.serviceId, ServiceName: h.serviceName, ServiceTags: [...h.serviceTags], Type: h.type,
-  Interval: h.interval, Timeout: h.timeout, ExposedPort: h.exposedPort, Definition: { ...h.definition },
-  CreateIndex: h.createIndex, ModifyIndex: h.modifyIndex,
-});
+const checkJson = (h: TxnCheckWire): JsonObject => healthCheckJson(h);
 
 export function txnResultJson(r: TxnResultEntry): TxnResultJson {
   if ('KV' in r) return { KV: wireToDirEntryJson(r.KV) };

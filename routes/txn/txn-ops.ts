@@ -2,6 +2,7 @@
 // counting) plus the checks that keep malformed ops out of the Raft log (unknown verbs, empty
 // ops), which Consul would report from its state store as op errors.
 import type { CheckSpec, NodeSpec, ServiceSpec, TxnCatalogVerb, TxnKvVerb, TxnOp } from '../../storage/commands.ts';
+import { formatInterval, storedDefinition, type CheckDefinitionBody, type StoredDefinition } from '../catalog/check-definition.ts';
 import { HttpError } from '../lib/errors.ts';
 import { goQuote } from '../lib/go-strconv.ts';
 import type { KvOpInput, TxnOpInput } from '../schemas/txn.ts';
@@ -88,16 +89,24 @@ function serviceSpec(s: NonNullable<NonNullable<TxnOpInput['Service']>['Service'
   };
 }
 
-/** The check, or why it cannot be stored. An empty Status means critical, as in Consul's state store. */
+/**
+ * The check, or why it cannot be stored. An empty Status means critical, as in Consul's state
+ * store; Definition durations (Interval or IntervalDuration, strings or nanoseconds) are kept
+ * as Go duration strings and give the check its Type, as Consul's CheckType() derives it.
+ */
 function checkSpec(h: NonNullable<NonNullable<TxnOpInput['Check']>['Check']>): CheckSpec | string {
   const status = h.Status || 'critical';
   if (!CHECK_STATUSES.has(status)) return `Invalid check status ${goQuote(status)}`;
-  const definition = Object.fromEntries(Object.entries(h.Definition ?? {}).filter(([, v]) => v !== null && v !== '' && v !== false && v !== 0));
-  const duration = (name: string): string => (typeof definition[name] === 'string' ? (definition[name] as string) : '');
+  let stored: StoredDefinition;
+  try {
+    stored = storedDefinition((h.Definition ?? undefined) as CheckDefinitionBody | undefined, (text) => new Error(text));
+  } catch (err) {
+    return (err as Error).message;
+  }
   return {
     node: h.Node ?? '', checkId: h.CheckID ?? '', name: h.Name ?? '', status: status as CheckSpec['status'],
-    notes: h.Notes ?? '', output: h.Output ?? '', serviceId: h.ServiceID ?? '', type: '',
-    interval: duration('Interval'), timeout: duration('Timeout'), exposedPort: h.ExposedPort ?? 0, definition,
+    notes: h.Notes ?? '', output: h.Output ?? '', serviceId: h.ServiceID ?? '', type: stored.type,
+    interval: formatInterval(stored.intervalNs), timeout: formatInterval(stored.timeoutNs), exposedPort: h.ExposedPort ?? 0, definition: stored.definition,
   };
 }
 
@@ -111,11 +120,16 @@ function planCatalog(op: TxnOpInput, datacenter: string): PlannedOp {
     const v = catalogVerb('Service', op.Service.Verb);
     if ('what' in v) return { ok: false, what: v.what, write: op.Service.Verb !== 'get' };
     const service = op.Service.Service ?? {};
+    const writes = v.verb === 'set' || v.verb === 'cas';
+    // The state store would keep a nameless instance; Consul's catalog never holds one.
+    if (writes && (service.ID ?? '') === '') return { ok: false, what: 'Missing service ID', write: true };
+    if (writes && (service.Service ?? '') === '') return { ok: false, what: 'Must provide service name (Service.Service) when service ID is provided', write: true };
     return { ok: true, write: v.verb !== 'get', op: { Service: { verb: v.verb, node: op.Service.Node ?? '', service: serviceSpec(service), index: safeIndex(service.ModifyIndex) } } };
   }
   if (op.Check) {
     const v = catalogVerb('Check', op.Check.Verb);
     if ('what' in v) return { ok: false, what: v.what, write: op.Check.Verb !== 'get' };
+    if ((op.Check.Check?.CheckID ?? '') === '') return { ok: false, what: 'Missing check ID', write: v.verb !== 'get' };
     const check = checkSpec(op.Check.Check ?? {});
     if (typeof check === 'string') return { ok: false, what: check, write: v.verb !== 'get' };
     return { ok: true, write: v.verb !== 'get', op: { Check: { verb: v.verb, check, index: safeIndex(op.Check.Check?.ModifyIndex) } } };
