@@ -152,10 +152,12 @@ export class MetricsRegistry implements MetricsServices {
       const name = this.dotted.get(m.name) ?? m.name;
       // prom-client's typings say enum; at run time the type is its text name.
       const type = m.type as unknown as string;
+      // JSON has no NaN or Infinity (Go's encoder refuses them): such values are left out.
+      const values = m.values.filter((v) => Number.isFinite(v.value));
       if (type === 'gauge') {
-        for (const v of m.values) out.Gauges.push({ Name: name, Value: v.value, Labels: stringLabels(v.labels) });
+        for (const v of values) out.Gauges.push({ Name: name, Value: v.value, Labels: stringLabels(v.labels) });
       } else if (type === 'counter') {
-        for (const v of m.values) out.Counters.push(sampled(name, stringLabels(v.labels), v.value, v.value, uptime, 1, 1, 0));
+        for (const v of values) out.Counters.push(sampled(name, stringLabels(v.labels), v.value, v.value, uptime, 1, 1, 0));
       }
     }
     for (const s of this.stats.values()) {

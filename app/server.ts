@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openWal, NodeVfs, type Wal } from 'raft-wal-ts';
+import { openWal, NodeVfs, type Vfs, type Wal } from 'raft-wal-ts';
 import { SystemClock } from '../consensus/host/clock.ts';
 import { RaftHost } from '../consensus/host/raft-host.ts';
 import { SnapshotStore } from '../consensus/host/snapshot-store.ts';
@@ -25,6 +25,7 @@ import { CommandGateway } from './command-gateway.ts';
 import type { AgentConfig } from './config.ts';
 import { wireAgent } from './agent/wiring.ts';
 import { listenHttp, type HttpListener } from './http-server.ts';
+import { createMetrics, wireOperations, yieldingFsm } from './operations.ts';
 import { SessionTtlLoop } from './leader/session-ttl.ts';
 import { LockDelays } from './lock-delay.ts';
 import type { Logger } from './logger.ts';
@@ -82,13 +83,13 @@ interface Disk {
   readonly state: State;
 }
 
-async function openDisk(config: AgentConfig, logger: Logger): Promise<Disk> {
+async function openDisk(config: AgentConfig, logger: Logger, wrapVfs: (vfs: Vfs) => Vfs): Promise<Disk> {
   const temporary = config.dataDir === null;
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-dev-'));
   mkdirSync(join(dataDir, 'raft', 'wal'), { recursive: true });
   const nodeId = loadOrCreateNodeId(dataDir, config.nodeId);
   if (!nodeId.ok) throw new Error(nodeId.error);
-  const vfs = new NodeVfs();
+  const vfs = wrapVfs(new NodeVfs());
   const wal = await openWal(join(dataDir, 'raft', 'wal'), { vfs });
   const snapshots = await SnapshotStore.open(vfs, join(dataDir, 'raft', 'snapshots'), { logger: logger.child({ component: 'snapshots' }) });
   const state = openState(join(dataDir, 'state.db'));
@@ -101,7 +102,8 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: AgentConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
-  const disk = await openDisk(config, logger);
+  const metrics = createMetrics();
+  const disk = await openDisk(config, logger, metrics.server.wrapVfs);
   const { state, wal, snapshots, nodeId } = disk;
   const clock = new SystemClock();
   const clusterAddress = `${config.advertiseAddr}:${config.serverPort}`;
@@ -140,13 +142,15 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     transport,
     wal,
     snapshots,
-    fsm: state.fsm,
+    fsm: yieldingFsm(state.fsm),
     logger: logger.child({ component: 'raft' }),
+    observer: metrics.server.observer,
     tickMs: BASE_TICK_MS * config.raftMultiplier,
     raft: { snapshotThreshold: config.raftSnapshotThreshold, snapshotTrailing: config.raftTrailingLogs },
     ...(bootstrap === undefined ? {} : { bootstrap }),
   });
 
+  metrics.attach(host, state);
   const lockDelays = new LockDelays(() => clock.now());
   const applied = new AppliedWaiter(state.fsm.applied().index, (ms, fn) => clock.setTimer(ms, fn));
   const gateway = new CommandGateway({ host, transport, clock, lockDelays, applied });
@@ -174,6 +178,16 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     },
     reload: options.reloadConfig ?? (async () => {}),
   });
+  const operations = wireOperations({
+    config, dataDir: disk.dataDir, host, transport, clock, state, gateway, metrics, version: VERSION,
+    readMeta: () => services.readMeta(),
+    logger: logger.child({ component: 'operator' }),
+    afterRestore: () => {
+      // Restored sessions get fresh TTL timers, as after an election.
+      ttl.stop();
+      if (host.isLeader()) ttl.start();
+    },
+  });
   const services = new ServerServices({
     info: { datacenter: config.datacenter, nodeName: config.nodeName, nodeId, version: VERSION },
     limits: httpLimits(config),
@@ -184,6 +198,8 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     sessions,
     logger: logger.child({ component: 'http' }),
     agent: agentWiring.agent,
+    operator: operations.operator,
+    metrics: metrics.registry,
   });
 
   observeApplied(host, { applied, lockDelays, ttl, sessionTtl: (id) => state.store.sessionGet(id).session?.ttl });
@@ -211,6 +227,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     }
     if (l.leaderId !== null) void syncSelf().catch((err) => logger.warn({ err }, 'catalog sync of this server failed; retrying on the next leader change'));
     agentWiring.onLeaderChange(l);
+    operations.onLeaderChange(l);
   });
 
   let finished: () => void = () => {};
@@ -227,6 +244,9 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
   await host.start();
   agentWiring.start();
   if (plan?.kind === 'join') void requestJoin(formation, plan.leaderAddress).then((ok) => ok && logger.info('joined the cluster'));
+  // A restarted server asks to be (re)admitted too: autopilot may have removed it while it was
+  // down. The leader answers at once when it is still in the configuration.
+  if (plan?.kind === 'restart' && config.retryJoin.length > 0) void rejoin(formation, logger);
 
   let http: HttpListener;
   try {
@@ -245,6 +265,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
       await Promise.race([host.transferLeadership().catch(() => undefined), new Promise((r) => clock.setTimer(TRANSFER_ON_STOP_MS, () => r(undefined)))]);
     }
     ttl.stop();
+    operations.stop();
     await agentWiring.stop();
     await http.close();
     await host.stop();
@@ -284,11 +305,23 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
 /**
  * The leader adds a server that asks to join. A server already in the configuration at the
  * same address is a no-op (a restart with -retry-join); one that comes back with a new id at
- * an old address (its data dir was wiped) replaces the stale entry.
+ * an old address (its data dir was wiped) replaces the stale entry. New servers join as
+ * non-voters; autopilot promotes them once they have been healthy for ServerStabilizationTime.
  */
 async function admitServer(host: RaftHost, id: string, address: string): Promise<void> {
   const servers = host.status().configuration.servers;
   if (servers.some((s) => s.id === id && s.address === address)) return;
   for (const stale of servers.filter((s) => s.address === address && s.id !== id)) await host.removeServer(stale.id);
-  await host.addVoter(id, address);
+  await host.addNonvoter(id, address);
+}
+
+/**
+ * After a restart, ask the leader (found through -retry-join) to admit us. A removed server
+ * never hears from the leader again (it is no longer replicated to), so it cannot wait to learn
+ * it; for a server still in the configuration the request is a no-op.
+ */
+async function rejoin(formation: FormationDeps, logger: Logger): Promise<void> {
+  const first = formation.retryJoin.find((a) => a !== formation.self.address);
+  if (first === undefined) return;
+  if (await requestJoin(formation, first)) logger.debug({}, 'the leader confirmed this server is in the cluster');
 }

@@ -19,6 +19,8 @@ import { encodeCommand, type Command, type ResultOf } from '../storage/commands.
 import type { State } from '../storage/open-state.ts';
 import type { SessionEntry } from '../storage/types.ts';
 import type { AgentApi } from '../routes/agent/agent-api.ts';
+import type { MetricsServices } from '../routes/metrics/metrics-services.ts';
+import type { OperatorServices } from '../routes/operator/operator-services.ts';
 import { HOLD_TIMEOUT_MS, type CommandGateway } from './command-gateway.ts';
 import { waitForLeader } from './leader-watch.ts';
 import type { Logger } from './logger.ts';
@@ -36,6 +38,8 @@ export interface ServerServicesDeps {
   readonly logger: Logger;
   /** This server's local agent (/v1/agent/*). */
   readonly agent: AgentApi;
+  readonly operator: OperatorServices;
+  readonly metrics: MetricsServices;
 }
 
 export class ServerServices implements Services {
@@ -45,6 +49,8 @@ export class ServerServices implements Services {
   readonly watches: State['hub'];
   readonly waitTimer = realTimer;
   readonly agent: AgentApi;
+  readonly operator: OperatorServices;
+  readonly metrics: MetricsServices;
   /** Set once this server has heard from a leader: from then on it may answer ?stale reads. */
   private everHadLeader = false;
 
@@ -54,6 +60,8 @@ export class ServerServices implements Services {
     this.state = deps.state.store;
     this.watches = deps.state.hub;
     this.agent = deps.agent;
+    this.operator = deps.operator;
+    this.metrics = deps.metrics;
     deps.host.onLeaderChange((l) => {
       if (l.leaderId !== null) this.everHadLeader = true;
     });
