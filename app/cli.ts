@@ -2,6 +2,7 @@
 // The `cairn` command: finds the subcommand in the table and hands over. No logic lives here;
 // each command is a module under app/commands/ (the same verbs as Consul's CLI).
 import { agentCommand } from './commands/agent.ts';
+import { leaveCommand } from './commands/leave.ts';
 import { CAIRN_VERSION, VERSION } from './version.ts';
 
 interface CommandEntry {
@@ -11,6 +12,7 @@ interface CommandEntry {
 
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   agent: { synopsis: 'Runs a Cairn server agent', run: agentCommand },
+  leave: { synopsis: 'Gracefully leaves the cluster and shuts down', run: (argv) => leaveCommand(argv) },
   version: {
     synopsis: 'Prints the version',
     run: async () => {
