@@ -47,6 +47,8 @@ export interface LocalAgentDeps {
   readonly state: StateReads;
   readonly apply: (command: Command) => Promise<unknown>;
   readonly selfNode: () => NodeSpec;
+  /** A default-consistency read barrier for anti-entropy (absent: compare with local state as is). */
+  readonly barrier?: () => Promise<void>;
   readonly cluster: AgentClusterOps;
   readonly logger: Logger;
   readonly options?: LocalAgentOptions;
@@ -83,6 +85,7 @@ export class LocalAgent implements AgentApi {
     const opts = deps.options ?? {};
     this.sync = new AntiEntropy({
       nodeName: deps.nodeName, state: deps.state, local: this.local, apply: deps.apply, selfNode: deps.selfNode, clock: deps.clock,
+      ...(deps.barrier === undefined ? {} : { barrier: deps.barrier }),
       onError: (err) => deps.logger.warn({ err }, 'anti-entropy: catalog sync failed; retrying'),
       ...(opts.syncIntervalMs === undefined ? {} : { syncIntervalMs: opts.syncIntervalMs }),
       ...(opts.checkUpdateIntervalMs === undefined ? {} : { checkUpdateIntervalMs: opts.checkUpdateIntervalMs }),

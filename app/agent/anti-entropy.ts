@@ -37,6 +37,11 @@ export interface AntiEntropyDeps {
   readonly apply: (command: Command) => Promise<unknown>;
   /** This server's node, for registrations that may have to create it. */
   readonly selfNode: () => NodeSpec;
+  /**
+   * Waits until this server's state is as fresh as the leader's (a default-consistency read):
+   * a restarted server must not compare against the catalog as it was before it went down.
+   */
+  readonly barrier?: () => Promise<void>;
   readonly clock: Clock;
   readonly onError: (err: unknown) => void;
   readonly syncIntervalMs?: number;
@@ -109,6 +114,7 @@ export class AntiEntropy {
 
   /** One comparison and the writes it calls for; returns when a deferred output sync is due. */
   private async pass(): Promise<number | undefined> {
+    await this.deps.barrier?.();
     const { state, local, nodeName } = this.deps;
     const catalogServices = new Map(state.nodeServices(nodeName).services.map((s) => [lower(s.id), s]));
     const catalogChecks = new Map(state.nodeChecks(nodeName).checks.map((c) => [lower(c.checkId), c]));

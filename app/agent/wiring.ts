@@ -104,6 +104,9 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
   agent = new LocalAgent({
     nodeName: config.nodeName, dataDir: deps.dataDir, clock, random: deps.random, state: state.store, apply, cluster, logger: logger.child({ component: 'agent' }),
     selfNode: () => (selfRegistration(deps.selfNode) as Extract<Command, { type: 'catalog.register' }>).node,
+    barrier: async () => {
+      await host.readBarrier('lease');
+    },
   });
   const local = agent;
 
