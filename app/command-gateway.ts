@@ -9,7 +9,8 @@ import type { RaftHost } from '../consensus/host/raft-host.ts';
 import { RpcChannel, type Transport } from '../consensus/host/transport.ts';
 import { HttpError } from '../routes/lib/errors.ts';
 import { NoClusterLeaderError } from '../routes/services.ts';
-import type { Command } from '../storage/commands.ts';
+import { encodeCommand, validateCommand, type Command } from '../storage/commands.ts';
+import { SERVER_CALLER, tokenCaller, type Caller, type WriteAdmission } from './acl/admission.ts';
 import type { AppliedWaiter } from './applied-waiter.ts';
 import { waitForLeader } from './leader-watch.ts';
 import type { LockDelays } from './lock-delay.ts';
@@ -34,6 +35,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   readonly lockDelays: LockDelays;
   readonly applied: AppliedWaiter;
+  /** The leader's check of client writes (ACLs) and completion of ACL requests; none = admit all. */
+  readonly admission?: WriteAdmission;
   readonly holdTimeoutMs?: number;
 }
 
@@ -47,11 +50,24 @@ export class CommandGateway {
     this.hold = deps.holdTimeoutMs ?? HOLD_TIMEOUT_MS;
   }
 
-  /** Applies `command` (already encoded as `bytes`) through the leader, wherever it is. */
+  /**
+   * Applies a client's `command` (already encoded as `bytes`) through the leader, wherever it
+   * is. `token` is the client's secret ("" for none): the leader authorizes the write with it.
+   */
   async apply(command: Command, bytes: Uint8Array, token: string): Promise<Outcome> {
+    return this.applyAs(command, bytes, tokenCaller(token));
+  }
+
+  /** Applies a write this server makes on its own behalf (self-registration, housekeeping). */
+  async applyAsServer(command: Command, bytes: Uint8Array): Promise<Outcome> {
+    return this.applyAs(command, bytes, SERVER_CALLER);
+  }
+
+  private applyAs(command: Command, bytes: Uint8Array, caller: Caller): Promise<Outcome> {
+    const header = caller.kind === 'server' ? { server: true as const } : caller.secret === '' ? {} : { token: caller.secret };
     return this.toLeader(
-      () => this.applyAsLeader(command, bytes),
-      encodeFrame({ kind: 'apply', ...(token === '' ? {} : { token }) }, bytes),
+      () => this.applyAsLeader(command, bytes, caller),
+      encodeFrame({ kind: 'apply', ...header }, bytes),
       (answer) => (answer.kind === 'applied' ? { index: answer.index, result: answer.result } : undefined),
     );
   }
@@ -78,18 +94,37 @@ export class CommandGateway {
     }
   }
 
-  /** The leader's side: pre-checks, propose, and the FSM's result. */
-  async applyAsLeader(command: Command, bytes: Uint8Array): Promise<LeaderAnswer> {
+  /**
+   * The leader's side: the caller's authorization (a refusal throws Consul's HttpError), the
+   * completion of ACL requests, lock-delay, propose, and the FSM's result. Leader loops call
+   * this as the server itself (the default caller).
+   */
+  async applyAsLeader(command: Command, bytes: Uint8Array, caller: Caller = SERVER_CALLER): Promise<LeaderAnswer> {
     const { host, lockDelays } = this.deps;
-    const refused = lockDelays.refuse(command);
+    const admitted = this.deps.admission?.admit(command, caller) ?? { kind: 'propose', command, completed: false };
+    if (admitted.kind === 'refuse') throw new HttpError(admitted.status, admitted.message);
+    if (admitted.kind === 'answer') return { ok: true, outcome: { index: host.status().appliedIndex, result: admitted.result } };
+    const final = admitted.command;
+    if (admitted.completed) {
+      // The leader built this command itself: a malformed one is a bug, never client input.
+      const invalid = validateCommand(final);
+      if (invalid !== null) throw new Error(`completed ${final.type} command is malformed: ${invalid}`);
+    }
+    const refused = lockDelays.refuse(final);
     if (refused !== undefined) return { ok: true, outcome: { index: host.status().appliedIndex, result: refused } };
     try {
-      const applied = await host.propose(bytes);
+      const applied = await host.propose(admitted.completed ? encodeCommand(final) : bytes);
       return { ok: true, outcome: { index: applied.index, result: applied.result } };
     } catch (err) {
       if (err instanceof NotLeaderError) return { ok: false, leaderAddress: err.leaderAddress ?? '' };
       throw err;
     }
+  }
+
+  /** Throws Consul's 403 unless `caller` may renew the session (checked by the leader). */
+  requireRenew(sessionId: string, caller: Caller): void {
+    const refusal = this.deps.admission?.renewRefusal(sessionId, caller) ?? null;
+    if (refusal !== null) throw new HttpError(refusal.status, refusal.message);
   }
 
   /** undefined = try again (not the leader any more, or unreachable). */

@@ -3,7 +3,9 @@
 // "not the leader" with the address of the one it knows, and the caller retries there.
 import type { RaftHost } from '../consensus/host/raft-host.ts';
 import { RpcChannel, type PeerIdentity, type Transport } from '../consensus/host/transport.ts';
+import { HttpError } from '../routes/lib/errors.ts';
 import { decodeCommand, validateCommand } from '../storage/commands.ts';
+import { SERVER_CALLER, tokenCaller } from './acl/admission.ts';
 import type { CommandGateway } from './command-gateway.ts';
 import type { Logger } from './logger.ts';
 import { decodeFrame, encodeFrame, type AppRequest, type AppResponse } from './rpc.ts';
@@ -35,6 +37,8 @@ export function serveAppRpc(transport: Transport, deps: RpcServerDeps): void {
     try {
       return await answer(decoded.header, decoded.body, from, deps);
     } catch (err) {
+      // A refusal with Consul's status (permission denied, a bad ACL request): the caller's answer.
+      if (err instanceof HttpError) return encodeFrame({ kind: 'error', status: err.status, message: err.body });
       deps.logger.warn({ err, kind: decoded.header.kind, from: from.address }, 'cluster request failed');
       return encodeFrame({ kind: 'error', status: 500, message: (err as Error).message });
     }
@@ -54,10 +58,12 @@ async function answer(request: AppRequest, body: Uint8Array, from: PeerIdentity,
       const command = decodeCommand(body);
       const invalid = validateCommand(command);
       if (invalid !== null) return encodeFrame({ kind: 'error', status: 400, message: invalid });
-      const result = await deps.gateway.applyAsLeader(command, body);
+      // The client's own token travels with the write and is checked here, never taken on trust.
+      const result = await deps.gateway.applyAsLeader(command, body, request.server === true ? SERVER_CALLER : tokenCaller(request.token ?? ''));
       return encodeFrame(result.ok ? { kind: 'applied', ...result.outcome } : { kind: 'not-leader', leaderAddress: result.leaderAddress });
     }
     case 'renew-session':
+      deps.gateway.requireRenew(request.id, tokenCaller(request.token ?? ''));
       return encodeFrame({ kind: 'renewed', session: deps.sessions.renewAsLeader(request.id) } satisfies AppResponse);
     case 'join':
       deps.logger.info({ id: request.id, address: request.address, node: request.nodeName, via: from.address }, 'server asks to join');

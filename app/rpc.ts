@@ -11,8 +11,11 @@ export type AppRequest =
   | { readonly kind: 'hello' }
   /** Add me to the cluster (asked of the leader). */
   | { readonly kind: 'join'; readonly id: string; readonly address: string; readonly nodeName: string }
-  /** Propose this command (the body) and answer with its result once applied on the leader. */
-  | { readonly kind: 'apply'; readonly token?: string }
+  /**
+   * Propose this command (the body) and answer with its result once applied on the leader, which
+   * authorizes it with the client's `token` — or, with `server`, as the asking server's own write.
+   */
+  | { readonly kind: 'apply'; readonly token?: string; readonly server?: true }
   /** Reset the TTL timer of a session (the leader keeps the timers). */
   | { readonly kind: 'renew-session'; readonly id: string; readonly token?: string }
   /** Leave the cluster: remove me (asked of the leader). */

@@ -16,8 +16,9 @@ import { createRng, type Configuration } from '../consensus/raft/index.ts';
 import { createApp } from '../routes/app.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../routes/services.ts';
 import { NS_PER_MS, parseGoDuration } from '../routes/lib/go-duration.ts';
-import { encodeCommand } from '../storage/commands.ts';
+import { encodeCommand, type Command } from '../storage/commands.ts';
 import { openState, type State } from '../storage/open-state.ts';
+import { createAclSystem } from './acl/acl-system.ts';
 import { observeApplied } from './applied-effects.ts';
 import { AppliedWaiter } from './applied-waiter.ts';
 import { planFormation, requestJoin, type FormationDeps } from './cluster-formation.ts';
@@ -153,7 +154,16 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
   metrics.attach(host, state);
   const lockDelays = new LockDelays(() => clock.now());
   const applied = new AppliedWaiter(state.fsm.applied().index, (ms, fn) => clock.setTimer(ms, fn));
-  const gateway = new CommandGateway({ host, transport, clock, lockDelays, applied });
+  const acl = createAclSystem({
+    config: config.acl, state, dataDir: disk.dataDir, datacenter: config.datacenter, nodeName: config.nodeName, clock, logger,
+  });
+  const gateway = new CommandGateway({ host, transport, clock, lockDelays, applied, admission: acl.admission });
+  /** A leader loop's own write: proposed as the server, answered with the FSM's result. */
+  const leaderApply = async (command: Command): Promise<unknown> => {
+    const answer = await gateway.applyAsLeader(command, encodeCommand(command));
+    if (!answer.ok) throw new Error('no longer the leader');
+    return answer.outcome.result;
+  };
   const ttl = new SessionTtlLoop({
     clock,
     ttlSessions: () => state.store.sessionList().sessions.filter((s) => s.ttl !== ''),
@@ -200,6 +210,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     agent: agentWiring.agent,
     operator: operations.operator,
     metrics: metrics.registry,
+    ...(acl.services === undefined ? {} : { acl: acl.services }),
   });
 
   observeApplied(host, { applied, lockDelays, ttl, sessionTtl: (id) => state.store.sessionGet(id).session?.ttl });
@@ -214,7 +225,9 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
 
   const syncSelf = singleFlight(async () => {
     if (isRegistered(state.store, selfNode)) return;
-    await services.apply(selfRegistration(selfNode), '');
+    // This server's own write: with ACLs on, no client token is involved.
+    const command = selfRegistration(selfNode);
+    await gateway.applyAsServer(command, encodeCommand(command));
     logger.info({ node: config.nodeName }, "synced this server's node to the catalog");
   });
   let wasLeader = false;
@@ -222,8 +235,13 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     if (l.isLeader !== wasLeader) {
       wasLeader = l.isLeader;
       logger.info({ term: l.term }, l.isLeader ? 'became the leader' : 'no longer the leader');
-      if (l.isLeader) ttl.start();
-      else ttl.stop();
+      if (l.isLeader) {
+        ttl.start();
+        acl.leaderStart(leaderApply);
+      } else {
+        ttl.stop();
+        acl.leaderStop();
+      }
     }
     if (l.leaderId !== null) void syncSelf().catch((err) => logger.warn({ err }, 'catalog sync of this server failed; retrying on the next leader change'));
     agentWiring.onLeaderChange(l);
@@ -265,6 +283,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
       await Promise.race([host.transferLeadership().catch(() => undefined), new Promise((r) => clock.setTimer(TRANSFER_ON_STOP_MS, () => r(undefined)))]);
     }
     ttl.stop();
+    acl.close();
     operations.stop();
     await agentWiring.stop();
     await http.close();

@@ -21,6 +21,8 @@ import type { SessionEntry } from '../storage/types.ts';
 import type { AgentApi } from '../routes/agent/agent-api.ts';
 import type { MetricsServices } from '../routes/metrics/metrics-services.ts';
 import type { OperatorServices } from '../routes/operator/operator-services.ts';
+import type { AclServices } from '../routes/acl/acl-services.ts';
+import { tokenCaller } from './acl/admission.ts';
 import { HOLD_TIMEOUT_MS, type CommandGateway } from './command-gateway.ts';
 import { waitForLeader } from './leader-watch.ts';
 import type { Logger } from './logger.ts';
@@ -40,6 +42,8 @@ export interface ServerServicesDeps {
   readonly agent: AgentApi;
   readonly operator: OperatorServices;
   readonly metrics: MetricsServices;
+  /** The ACL system (absent: ACLs disabled). */
+  readonly acl?: AclServices;
 }
 
 export class ServerServices implements Services {
@@ -51,12 +55,14 @@ export class ServerServices implements Services {
   readonly agent: AgentApi;
   readonly operator: OperatorServices;
   readonly metrics: MetricsServices;
+  readonly acl?: AclServices;
   /** Set once this server has heard from a leader: from then on it may answer ?stale reads. */
   private everHadLeader = false;
 
   constructor(private readonly deps: ServerServicesDeps) {
     this.info = deps.info;
     this.limits = deps.limits;
+    if (deps.acl !== undefined) this.acl = deps.acl;
     this.state = deps.state.store;
     this.watches = deps.state.hub;
     this.agent = deps.agent;
@@ -115,7 +121,10 @@ export class ServerServices implements Services {
 
   renewSession(id: string, token: string): Promise<SessionEntry | null> {
     return this.deps.gateway.toLeader(
-      async () => ({ ok: true, outcome: this.deps.sessions.renewAsLeader(id) }),
+      async () => {
+        this.deps.gateway.requireRenew(id, tokenCaller(token));
+        return { ok: true, outcome: this.deps.sessions.renewAsLeader(id) };
+      },
       encodeFrame({ kind: 'renew-session', id, ...(token === '' ? {} : { token }) }),
       (answer) => (answer.kind === 'renewed' ? (answer.session as SessionEntry | null) : undefined),
     );

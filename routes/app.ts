@@ -4,7 +4,7 @@
 //
 // Middleware order (each needs the one before):
 //   services → request metrics → consul-mux (400/301/404, ACL policy header, OPTIONS/405) →
-//   query options → route
+//   query options → ACL context (lazy: handlers resolve the token when they check) → route
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { defaultHook } from './create-router.ts';
@@ -14,6 +14,8 @@ import { sendJson } from './lib/respond.ts';
 import { consulMux } from './middleware/consul-mux.ts';
 import { onError, notFound } from './middleware/errors.ts';
 import { queryOptions } from './middleware/query-options.ts';
+import { aclContext } from './middleware/acl.ts';
+import { aclRouter } from './acl/index.ts';
 import { agentRouter } from './agent/index.ts';
 import { catalogRouter } from './catalog/index.ts';
 import { coordinateRouter } from './coordinate/index.ts';
@@ -30,9 +32,6 @@ import { txnRouter } from './txn/index.ts';
 import type { Services } from './services.ts';
 
 export const OPENAPI_PATH = '/openapi.json';
-
-/** Until the ACL system lands every request is allowed, and Consul says so on each response. */
-const DEFAULT_ACL_POLICY = 'allow';
 
 /** The OpenAPI 3.1 document, with Hono's regex parameters ({key{.*}}) shown as plain {key}. */
 export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): Record<string, unknown> {
@@ -62,12 +61,15 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     await next();
   }));
   app.use('*', requestMetrics);
-  app.use('*', consulMux(endpoints, () => DEFAULT_ACL_POLICY));
+  // acl.default_policy on every response; "allow" when ACLs are disabled (everything is allowed).
+  app.use('*', consulMux(endpoints, () => services.acl?.defaultPolicy ?? 'allow'));
   app.use('*', queryOptions);
+  app.use('*', aclContext);
 
   app.route('/v1', kvRouter);
   app.route('/v1', sessionRouter);
   app.route('/v1', txnRouter);
+  app.route('/v1', aclRouter);
   app.route('/v1', statusRouter);
   app.route('/v1', catalogRouter);
   app.route('/v1', healthRouter);

@@ -6,6 +6,7 @@ import type { Command, ResultOf } from '../storage/commands.ts';
 import type { StateReads } from '../storage/state-store.ts';
 import type { SessionEntry } from '../storage/types.ts';
 import type { WatchHub } from '../storage/watch-hub.ts';
+import type { AclServices } from './acl/acl-services.ts';
 import type { AgentApi } from './agent/agent-api.ts';
 import type { MetricsServices } from './metrics/metrics-services.ts';
 import type { OperatorServices } from './operator/operator-services.ts';
@@ -131,6 +132,8 @@ export interface Services {
   /** Records an unexpected failure behind a 500 (app/ logs it; request tokens are never passed). */
   reportError(error: unknown, request: { readonly method: string; readonly path: string }): void;
 
+  /** The ACL system (absent: ACLs are disabled — everything is allowed, /v1/acl/* answers 401). */
+  readonly acl?: AclServices;
   /** Snapshots, Raft membership and autopilot (absent: those endpoints answer 500). */
   readonly operator?: OperatorServices;
   /** Metrics exposition and request instrumentation (absent: not collected). */

@@ -16,6 +16,8 @@ import { sendJson } from '../lib/respond.ts';
 import { requireDefaultTenancy, requireLocalDatacenter, requireQueryOptions } from '../lib/rpc.ts';
 import { sessionLookupError } from '../lib/session-id.ts';
 import { toDirEntryJson } from '../schemas/kv.ts';
+import { filterByAcl, requireAcl } from '../acl/enforce.ts';
+import { collapseKeys } from './collapse-keys.ts';
 import type { DeleteRoute, GetRoute, PutRoute } from './kv.routes.ts';
 
 type Ctx = Context<AppEnv>;
@@ -45,22 +47,41 @@ export const get: AppRouteHandler<GetRoute> = async (c) => {
   const { key } = c.req.valid('param');
   const query = c.req.valid('query');
   const state = c.var.services.state;
+  const listPolicy = c.var.services.acl?.enableKeyListPolicy ?? false;
   if (query.keys !== undefined) {
     requireDefaultTenancy(c);
+    if (listPolicy) requireAcl(c, 'keyList', key);
     const separator = query.separator ?? query.seperator ?? '';
-    const out = await serveQuery(c, { watch: watchFor.kvKeys(key), run: () => state.kvKeys(key, separator) });
+    // With ACLs, keys are filtered one by one before they are collapsed (Consul's ListKeys).
+    const run = c.var.acl.enabled
+      ? () => {
+          const all = state.kvKeys(key, '');
+          return { index: all.index, keys: collapseKeys(filterByAcl(c, all.keys, (a, k) => a.keyRead(k)), key, separator) };
+        }
+      : () => state.kvKeys(key, separator);
+    const out = await serveQuery(c, { watch: watchFor.kvKeys(key), run });
     if (out.keys.length === 0 && key !== '') return c.body(null, 404);
     return sendJson(c, [...out.keys]);
   }
   if (query.recurse !== undefined) {
     requireDefaultTenancy(c);
-    const out = await serveQuery(c, { watch: watchFor.kvList(key), run: () => state.kvList(key) });
+    if (listPolicy) requireAcl(c, 'keyList', key);
+    const run = () => {
+      const all = state.kvList(key);
+      return { index: all.index, entries: filterByAcl(c, all.entries, (a, e) => a.keyRead(e.key)) };
+    };
+    const out = await serveQuery(c, { watch: watchFor.kvList(key), run });
     if (out.entries.length === 0) return c.body(null, 404);
     return sendJson(c, out.entries.map(toDirEntryJson));
   }
   if (key === '') throw badRequest('Missing key name');
   requireDefaultTenancy(c);
-  const out = await serveQuery(c, { watch: watchFor.kvGet(key), run: () => state.kvGet(key) });
+  const run = () => {
+    const one = state.kvGet(key);
+    requireAcl(c, 'keyRead', key);
+    return one;
+  };
+  const out = await serveQuery(c, { watch: watchFor.kvGet(key), run });
   if (out.entry === null) return c.body(null, 404);
   if (query.raw !== undefined) {
     const bytes = out.entry.value === null ? new Uint8Array(0) : Uint8Array.from(out.entry.value);
@@ -116,6 +137,8 @@ export const put: AppRouteHandler<PutRoute> = async (c) => {
   const body = await readBodyLimited(c, kvValueLimit(c));
   const command = commandFor(body.byteLength === 0 ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'));
   requireLocalDatacenter(c);
+  // Consul's leader checks key:write before it looks at the lock's session; so do we (the leader again).
+  requireAcl(c, 'keyWrite', key);
   const refused = lockRequestError(command);
   if (refused !== null) throw internalError(refused);
   const { result } = await c.var.services.apply(command, c.var.query.token);
@@ -136,6 +159,8 @@ export const del: AppRouteHandler<DeleteRoute> = async (c) => {
   const command: KvDeleteCommand =
     cas !== null ? { type: 'kv.delete-cas', key, index: casIndex(cas) } : recurse ? { type: 'kv.delete-tree', prefix: key } : { type: 'kv.delete', key };
   requireLocalDatacenter(c);
+  if (command.type === 'kv.delete-tree') requireAcl(c, 'keyWritePrefix', key);
+  else requireAcl(c, 'keyWrite', key);
   const { result } = await c.var.services.apply(command, c.var.query.token);
   return sendJson(c, command.type === 'kv.delete-cas' ? result : true);
 };

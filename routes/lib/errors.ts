@@ -4,7 +4,7 @@
 /** An answer with a fixed status and a plain-text body (Consul's HTTPError). */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 405 | 409 | 413 | 500,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 500,
     readonly body: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {

@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { blockingQuery } from '../../storage/blocking-query.ts';
 import type { WatchKey } from '../../storage/types.ts';
+import { aclWatchKeys } from '../acl/enforce.ts';
 import type { AppEnv } from '../env.ts';
 import { setQueryMeta } from '../middleware/consul-headers.ts';
 import { requireLocalDatacenter, requireQueryOptions } from './rpc.ts';
@@ -27,10 +28,15 @@ export async function serveQuery<T extends { readonly index: number }>(c: Contex
   const result = await blockingQuery(services.watches, {
     minIndex: toMinIndex(options.minIndex),
     waitMs: options.waitMs,
-    watch: query.watch,
-    // Consul re-verifies leadership on every iteration of a ?consistent blocking query.
+    // The request's own token too: deleting it mid-wait ends the wait, and the re-run refuses.
+    watch: [...query.watch, ...aclWatchKeys(c)],
+    // Consul re-verifies leadership on every iteration of a ?consistent blocking query; the
+    // token is re-resolved on every iteration (403 "ACL not found" once it is gone or expired).
     run: async () => {
-      if (reruns++ > 0 && options.consistency === 'consistent') await services.readBarrier('consistent');
+      if (reruns++ > 0) {
+        if (c.var.acl.enabled) c.var.acl.identity();
+        if (options.consistency === 'consistent') await services.readBarrier('consistent');
+      }
       return query.run();
     },
     signal: c.req.raw.signal,

@@ -71,11 +71,14 @@ export interface SessionDefaults {
   readonly id: string;
   readonly nodeName: string;
   readonly sessionTtlMinMs: number;
+  /** Consul's ACL check (session:write on the node), made where Session.Apply makes it. */
+  readonly authorize?: (node: string) => void;
 }
 
 export function sessionSpec(body: SessionCreateBody, defaults: SessionDefaults): SessionSpec {
   const node = body.Node ?? defaults.nodeName;
   if (node === '') throw internalError('Must provide Node');
+  defaults.authorize?.(node);
   const behavior = body.Behavior ?? '';
   if (behavior !== '' && behavior !== 'release' && behavior !== 'delete') throw internalError(`Invalid Behavior setting '${behavior}'`);
   const ttl = body.TTL ?? '';

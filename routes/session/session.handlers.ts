@@ -14,6 +14,8 @@ import { requireDefaultTenancy, requireLocalDatacenter, requireQueryOptions } fr
 import { sessionLookupError } from '../lib/session-id.ts';
 import { SessionCreateBodySchema, toSessionJson, type SessionCreateBody } from '../schemas/session.ts';
 import { sessionSpec } from './session-spec.ts';
+import { filterByAcl, requireAcl } from '../acl/enforce.ts';
+import type { SessionEntry } from '../../storage/types.ts';
 import type { CreateRoute, DestroyRoute, InfoRoute, ListRoute, NodeRoute, RenewRoute } from './session.routes.ts';
 
 type Ctx = Context<AppEnv>;
@@ -34,6 +36,15 @@ function refuseMalformedId(id: string): void {
   if (lookup !== null) throw internalError(lookup);
 }
 
+/** Consul's check before destroying or renewing: session:write on the session's node (none if unknown). */
+function requireSessionWrite(c: Ctx, id: string): void {
+  const session = c.var.services.state.sessionGet(id).session;
+  if (session !== null) requireAcl(c, 'sessionWrite', session.node);
+}
+
+/** Session reads drop what the token may not read (session:read on the session's node). */
+const readable = (c: Ctx, sessions: readonly SessionEntry[]): SessionEntry[] => filterByAcl(c, sessions, (a, s) => a.sessionRead(s.node));
+
 export const create: AppRouteHandler<CreateRoute> = async (c) => {
   requireDefaultTenancy(c);
   const services = c.var.services;
@@ -43,7 +54,12 @@ export const create: AppRouteHandler<CreateRoute> = async (c) => {
       ? await readJsonBody(c, SessionCreateBodySchema, { limit: createBodyLimit(c), errorPrefix: 'Request decode failed: ', goType: 'structs.Session' })
       : {};
   requireLocalDatacenter(c);
-  const spec = sessionSpec(body, { id: services.uuid(), nodeName: services.info.nodeName, sessionTtlMinMs: services.limits.sessionTtlMinMs });
+  const spec = sessionSpec(body, {
+    id: services.uuid(),
+    nodeName: services.info.nodeName,
+    sessionTtlMinMs: services.limits.sessionTtlMinMs,
+    authorize: (node) => requireAcl(c, 'sessionWrite', node),
+  });
   const { result } = await services.apply({ type: 'session.create', session: spec }, c.var.query.token);
   if (isCommandError(result)) throw internalError(result.error);
   return sendJson(c, { ID: result.id });
@@ -55,6 +71,7 @@ export const destroy: AppRouteHandler<DestroyRoute> = async (c) => {
   if (id === '') throw badRequest('Missing session');
   requireLocalDatacenter(c);
   refuseMalformedId(id);
+  requireSessionWrite(c, id);
   await c.var.services.apply({ type: 'session.destroy', id }, c.var.query.token);
   return sendJson(c, true);
 };
@@ -66,6 +83,7 @@ export const renew: AppRouteHandler<RenewRoute> = async (c) => {
   if (id === '') throw badRequest('Missing session');
   requireLocalDatacenter(c);
   refuseMalformedId(id);
+  requireSessionWrite(c, id);
   const session = await c.var.services.renewSession(id, c.var.query.token);
   if (session === null) throw new HttpError(404, `Session id '${id}' not found`);
   return sendJson(c, [toSessionJson(session)]);
@@ -80,7 +98,7 @@ export const info: AppRouteHandler<InfoRoute> = async (c) => {
   refuseMalformedId(id);
   const state = c.var.services.state;
   const out = await serveQuery(c, { watch: watchFor.sessionGet(id), run: () => state.sessionGet(id) });
-  return sendJson(c, out.session === null ? [] : [toSessionJson(out.session)]);
+  return sendJson(c, readable(c, out.session === null ? [] : [out.session]).map(toSessionJson));
 };
 
 export const node: AppRouteHandler<NodeRoute> = async (c) => {
@@ -90,7 +108,7 @@ export const node: AppRouteHandler<NodeRoute> = async (c) => {
   if (name === '') throw badRequest('Missing node name');
   const state = c.var.services.state;
   const out = await serveQuery(c, { watch: watchFor.sessionsByNode(name), run: () => state.sessionsByNode(name) });
-  return sendJson(c, out.sessions.map(toSessionJson));
+  return sendJson(c, readable(c, out.sessions).map(toSessionJson));
 };
 
 export const list: AppRouteHandler<ListRoute> = async (c) => {
@@ -98,5 +116,5 @@ export const list: AppRouteHandler<ListRoute> = async (c) => {
   requireDefaultTenancy(c);
   const state = c.var.services.state;
   const out = await serveQuery(c, { watch: watchFor.sessionList(), run: () => state.sessionList() });
-  return sendJson(c, out.sessions.map(toSessionJson));
+  return sendJson(c, readable(c, out.sessions).map(toSessionJson));
 };

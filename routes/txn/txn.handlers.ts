@@ -2,7 +2,7 @@
 // ("Failed to parse body: …"), the op count, each value's size; then the read-only fast path
 // (parse(), consistency barrier, local state) or one txn command through Raft.
 import type { Context } from 'hono';
-import { MAX_TXN_OPS, type TxnApplyResult, type TxnOp } from '../../storage/commands.ts';
+import { MAX_TXN_OPS, type TxnApplyResult, type TxnError, type TxnOp } from '../../storage/commands.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { readBodyLimited } from '../lib/body.ts';
@@ -13,6 +13,8 @@ import { requireLocalDatacenter, requireQueryOptions } from '../lib/rpc.ts';
 import { setLeaderMeta } from '../middleware/consul-headers.ts';
 import { TxnRequestSchema, txnResultJson, type TxnErrorJson, type TxnOpInput, type TxnResultJson } from '../schemas/txn.ts';
 import { decodeKvValues, planOps, type PlannedOp } from './txn-ops.ts';
+import { txnOpErrors, txnResultVisible } from '../acl/command-acl.ts';
+import { authorizer } from '../acl/enforce.ts';
 import type { TxnRoute } from './txn.routes.ts';
 
 type Ctx = Context<AppEnv>;
@@ -73,12 +75,29 @@ function respond(c: Ctx, outcome: TxnOutcome, meta?: EmbeddedMeta) {
   return sendJson(c, body, outcome.errors === null ? 200 : 409);
 }
 
+/**
+ * Consul's txn ACL handling: ops the token may not perform are refused before anything runs
+ * (reported like failed ops, 409), and results it may not read are dropped afterwards.
+ */
+function aclRefusals(c: Ctx, ops: readonly TxnOp[]): TxnError[] {
+  return c.var.acl.enabled ? txnOpErrors(authorizer(c), ops, c.var.services.state) : [];
+}
+
+function visible(c: Ctx, r: Pick<TxnApplyResult, 'results' | 'errors'>): { result: Pick<TxnApplyResult, 'results' | 'errors'>; filtered: boolean } {
+  if (!c.var.acl.enabled || r.results === null) return { result: r, filtered: false };
+  const authz = authorizer(c);
+  const results = r.results.filter((entry) => txnResultVisible(authz, entry));
+  return { result: { results, errors: r.errors }, filtered: results.length < r.results.length };
+}
+
 async function readOnly(c: Ctx, planned: readonly PlannedOp[]) {
   const options = requireQueryOptions(c);
   requireLocalDatacenter(c);
   const meta = await c.var.services.readBarrier(options.consistency);
   const { ops, positions } = evaluable(planned);
-  const outcome = outcomeJson(c.var.services.state.txnRead(ops), positions, refusedOps(planned));
+  const denied = aclRefusals(c, ops);
+  const read = denied.length > 0 ? { result: { results: null, errors: denied }, filtered: false } : visible(c, c.var.services.state.txnRead(ops));
+  const outcome = outcomeJson(read.result, positions, refusedOps(planned));
   setLeaderMeta(c, meta);
   // Go embeds QueryMeta in TxnReadResponse, so its fields appear in the body too.
   return respond(c, outcome, {
@@ -88,7 +107,7 @@ async function readOnly(c: Ctx, planned: readonly PlannedOp[]) {
     ConsistencyLevel: '',
     NotModified: false,
     Backend: 0,
-    ResultsFilteredByACLs: false,
+    ResultsFilteredByACLs: read.filtered && c.var.acl.tokenSupplied,
   });
 }
 
@@ -98,8 +117,10 @@ async function write(c: Ctx, planned: readonly PlannedOp[]) {
   const refused = refusedOps(planned);
   if (refused.length > 0) return respond(c, { results: null, errors: refused });
   const { ops, positions } = evaluable(planned);
+  const denied = aclRefusals(c, ops);
+  if (denied.length > 0) return respond(c, outcomeJson({ results: null, errors: denied }, positions, []));
   const { result } = await c.var.services.apply({ type: 'txn', ops }, c.var.query.token);
-  return respond(c, outcomeJson(result, positions, []));
+  return respond(c, outcomeJson(visible(c, result).result, positions, []));
 }
 
 export const txn: AppRouteHandler<TxnRoute> = async (c) => {
