@@ -3,6 +3,9 @@
 // each command is a module under app/commands/ (the same verbs as Consul's CLI).
 import { agentCommand } from './commands/agent.ts';
 import { leaveCommand } from './commands/leave.ts';
+import { membersCommand } from './commands/members.ts';
+import { operatorCommand } from './commands/operator.ts';
+import { snapshotCommand } from './commands/snapshot.ts';
 import { CAIRN_VERSION, VERSION } from './version.ts';
 
 interface CommandEntry {
@@ -13,6 +16,9 @@ interface CommandEntry {
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   agent: { synopsis: 'Runs a Cairn server agent', run: agentCommand },
   leave: { synopsis: 'Gracefully leaves the cluster and shuts down', run: (argv) => leaveCommand(argv) },
+  members: { synopsis: 'Lists the members of the cluster', run: (argv) => membersCommand(argv) },
+  operator: { synopsis: 'Provides cluster-level tools for operators', run: (argv) => operatorCommand(argv) },
+  snapshot: { synopsis: 'Saves, restores and inspects snapshots of the cluster state', run: (argv) => snapshotCommand(argv) },
   version: {
     synopsis: 'Prints the version',
     run: async () => {
