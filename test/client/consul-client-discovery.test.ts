@@ -58,7 +58,7 @@ function nextChange<T>(watch: ReturnType<Consul['watch']>, trigger: () => Promis
 
 describe('npm consul client on a 3-server cluster', () => {
   it('registers an agent service with a TTL check and discovers it through other servers', async () => {
-    await a.agent.service.register({ name: 'checkout', id: 'checkout-1', port: 8080, tags: ['blue'], check: { ttl: '30s', notes: 'heartbeat' } });
+    await a.agent.service.register({ name: 'checkout', id: 'checkout-1', port: 8080, tags: ['blue'], check: { ttl: '30s', notes: 'heartbeat' } as never });
     const services = (await a.agent.service.list()) as Record<string, { Service: string; Port: number }>;
     expect(services['checkout-1']).toMatchObject({ Service: 'checkout', Port: 8080 });
     const nodes = await waitFor(async () => {
