@@ -3,7 +3,7 @@
 // one JSON line per figure. Run: npm run bench:wal (from the repository root).
 //
 // Environment: WAL_BENCH_DIR (default: the OS temp dir), WAL_BENCH_SECONDS (per measurement
-// slice, default 0.25), WAL_BENCH_ROUNDS (slices per figure, default 20), WAL_BENCH_REOPEN_MIB
+// slice, default 0.1), WAL_BENCH_ROUNDS (slices per figure, default 50), WAL_BENCH_REOPEN_MIB
 // (log size for the reopen figure, default 1024).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,8 +11,8 @@ import path from 'node:path';
 import process from 'node:process';
 import { NodeVfs, openWal, type LogEntry, type Wal } from '../src/index.ts';
 
-const SLICE_S = Number(process.env['WAL_BENCH_SECONDS'] ?? 0.25);
-const ROUNDS = Number(process.env['WAL_BENCH_ROUNDS'] ?? 20);
+const SLICE_S = Number(process.env['WAL_BENCH_SECONDS'] ?? 0.1);
+const ROUNDS = Number(process.env['WAL_BENCH_ROUNDS'] ?? 50);
 const REOPEN_MIB = Number(process.env['WAL_BENCH_REOPEN_MIB'] ?? 1024);
 /** Bound on building the reopen log; past it the figure is measured on what was built. */
 const BUILD_BUDGET_S = 180;
@@ -26,6 +26,8 @@ interface Figure {
   unit: string;
   raw?: number;
   ratio?: number;
+  /** Interquartile range of the per-round ratios: how noisy the disk was meanwhile. */
+  ratioIqr?: [number, number];
   target?: string;
   pass?: boolean;
   /** Per-round rates (raw, wal), so a noisy run shows itself. */
@@ -100,13 +102,14 @@ async function appendFigures(name: string, batch: number, vfs: NodeVfs, rawFd: n
   // disk's (and neighbours') drift better than a ratio of means.
   const ratios = raw.map((r, i) => ours[i]! / r).sort((a, b) => a - b);
   const ratio = ratios[ratios.length >> 1]!;
+  const ratioIqr: [number, number] = [ratios[ratios.length >> 2]!, ratios[(3 * ratios.length) >> 2]!];
   const rawRate = mean(raw);
   const walRate = mean(ours);
   const rawLabel = batch === 1 ? 'raw 4 KiB write + fdatasync' : `raw ${batch} x 256 B records per fdatasync`;
   figures.push({ figure: `${rawLabel} (${name})`, value: rawRate * (batch === 1 ? 1 : batch), unit: batch === 1 ? 'syncs/s' : 'records/s' });
   const t = target === undefined ? {} : { target: `>= ${target * 100}% of raw`, pass: ratio >= target };
   const rounds = { raw: raw.map(Math.round), wal: ours.map(Math.round) };
-  figures.push({ figure: `wal append batch ${batch} (${name})`, value: walRate * batch, unit: 'entries/s', raw: rawRate * batch, ratio, ...t, rounds });
+  figures.push({ figure: `wal append batch ${batch} (${name})`, value: walRate * batch, unit: 'entries/s', raw: rawRate * batch, ratio, ratioIqr, ...t, rounds });
   figures.push({ figure: `wal append batch ${batch} (${name}) batches`, value: walRate, unit: 'batches/s', raw: rawRate, ratio });
 }
 
@@ -158,8 +161,16 @@ async function reopenFigure(): Promise<void> {
 }
 
 function report(): void {
-  const rows = figures.map((f) => [f.figure, `${f.value.toFixed(f.unit === 's' ? 3 : 0)} ${f.unit}`, f.ratio === undefined ? '' : `${(f.ratio * 100).toFixed(1)}%`, f.target ?? '', f.pass === undefined ? '' : f.pass ? 'yes' : 'NO']);
-  const head = ['figure', 'value', 'vs raw', 'target', 'met'];
+  const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+  const rows = figures.map((f) => [
+    f.figure,
+    `${f.value.toFixed(f.unit === 's' ? 3 : 0)} ${f.unit}`,
+    f.ratio === undefined ? '' : pct(f.ratio),
+    f.ratioIqr ? `${pct(f.ratioIqr[0])}–${pct(f.ratioIqr[1])}` : '',
+    f.target ?? '',
+    f.pass === undefined ? '' : f.pass ? 'yes' : 'NO',
+  ]);
+  const head = ['figure', 'value', 'vs raw (median)', 'per-round IQR', 'target', 'met'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(head));
