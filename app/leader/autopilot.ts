@@ -8,14 +8,17 @@
 //   2. a non-voter that has been healthy for ServerStabilizationTime is promoted to voter.
 // New servers join as non-voters (server.ts admitServer), so they vote only once stable.
 // Without gossip, "failed" (Consul's serf status) means the leader has not heard from the
-// server for longer than max(ServerStabilizationTime, 10 × LastContactThreshold).
+// server for longer than max(3 × ServerStabilizationTime, 10 × LastContactThreshold): 30 s with
+// the defaults, long enough that a restart is not mistaken for a death (a removed server that
+// comes back asks to be re-admitted, but until then the cluster has one voter fewer).
 import type { CancelTimer, Clock } from '../../consensus/host/clock.ts';
 import type { HostStatus } from '../../consensus/host/raft-host.ts';
 import type { AutopilotHealthView, ServerHealthView } from '../../routes/operator/operator-services.ts';
 
 /** How often the leader re-evaluates health and acts (Consul's ServerHealthInterval is 2 s). */
 export const RECONCILE_INTERVAL_MS = 500;
-/** A server is failed after max(ServerStabilizationTime, this × LastContactThreshold) of silence. */
+/** A server is failed after max(3 × ServerStabilizationTime, 10 × LastContactThreshold) of silence. */
+const FAILED_STABILIZATION_MULTIPLIER = 3;
 const FAILED_CONTACT_MULTIPLIER = 10;
 
 /** The autopilot settings in milliseconds. */
@@ -53,7 +56,8 @@ export interface EvaluateInput {
   readonly describe: (id: string) => { readonly name: string; readonly version: string };
 }
 
-export const failedAfterMs = (s: AutopilotSettings): number => Math.max(s.serverStabilizationTimeMs, FAILED_CONTACT_MULTIPLIER * s.lastContactThresholdMs);
+export const failedAfterMs = (s: AutopilotSettings): number =>
+  Math.max(FAILED_STABILIZATION_MULTIPLIER * s.serverStabilizationTimeMs, FAILED_CONTACT_MULTIPLIER * s.lastContactThresholdMs);
 const quorum = (voters: number): number => Math.floor(voters / 2) + 1;
 
 /** One round on the leader: every server's health, and the membership change to make (if any). */

@@ -3,10 +3,13 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
 
-/** A route pattern as a label: parameters become "_" ("/v1/kv/:key{.*}" → "/v1/kv/_"). */
-export function routeLabel(routePath: string | undefined): string {
-  if (routePath === undefined || routePath === '' || routePath.includes('*')) return 'unmatched';
-  return routePath.replace(/:[A-Za-z0-9_]+(\{[^}]*\})?/g, '_');
+/**
+ * The matched endpoint's pattern as a label, parameters as "_" ("/v1/kv/:key{.*}" → "/v1/kv/_");
+ * "unmatched" when only middleware ran (404, 405, redirects).
+ */
+export function routeLabel(matched: readonly { readonly path: string }[]): string {
+  const route = [...matched].reverse().find((r) => r.path !== '/*' && r.path !== '*');
+  return route === undefined ? 'unmatched' : route.path.replace(/:[A-Za-z0-9_]+(\{[^}]*\})?/g, '_');
 }
 
 export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
@@ -19,6 +22,6 @@ export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   } finally {
     done?.();
-    metrics.observeRequest(routeLabel(c.req.routePath), c.req.method, c.res.status, (performance.now() - started) / 1000);
+    metrics.observeRequest(routeLabel(c.req.matchedRoutes), c.req.method, c.res.status, (performance.now() - started) / 1000);
   }
 });
