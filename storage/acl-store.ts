@@ -42,6 +42,7 @@ function prepare(db: Sqlite) {
   const p = (sql: string): Database.Statement => db.prepare(sql);
   return {
     tableIndex: p('SELECT raft_index FROM table_index WHERE name = ?').pluck(),
+    generation: p(`SELECT max(raft_index) FROM table_index WHERE name IN ('acl_tokens', 'acl_policies', 'acl_roles')`).pluck(),
     tokens: p(`SELECT ${TOKEN_COLUMNS} FROM acl_tokens ORDER BY accessor_id`),
     policies: p(`SELECT ${POLICY_COLUMNS} FROM acl_policies ORDER BY id`),
     roles: p(`SELECT ${ROLE_COLUMNS} FROM acl_roles ORDER BY id`),
@@ -63,6 +64,15 @@ export class AclStore {
   /** The raw last Raft index that touched an ACL table (0 if none ever did). */
   tableIndex(table: (typeof ACL_TABLES)[number]): number {
     return (this.q.tableIndex.get(table) as number | undefined) ?? 0;
+  }
+
+  /**
+   * The last Raft index that changed any token, policy or role (0 before any did). The
+   * change-feed triggers move it in the same transaction as the change, so comparing it is a
+   * synchronous, exact test of "has anything an authorizer depends on changed".
+   */
+  generation(): number {
+    return (this.q.generation.get() as number | null) ?? 0;
   }
 
   tokenGet(accessorId: string): AclTokenResult {

@@ -1,8 +1,11 @@
 // Token secret → compiled Authorizer (Consul's ACLResolver on a server). A secret is found by
 // its digest and compared in constant time; the token's policies, its roles' policies and the
 // rules its service and node identities stand for are merged and compiled once, and the result
-// is cached by digest. Any change to a token, policy or role (the change feed, through the
-// watch hub) empties the cache, so a check is a map lookup plus an expiry comparison.
+// is cached by digest. Any change to a token, policy or role empties the cache: the change-feed
+// triggers move the ACL tables' index in the same transaction as the change, and every resolve
+// compares it first (one indexed read), so a write is never honoured stale — not even for the
+// microtasks between a commit and a watch-hub wake-up. A check is a map lookup plus an expiry
+// comparison; the watch hub additionally drops the cache promptly so it does not hold memory.
 import { createHash } from 'node:crypto';
 import type { AclIdentity, AclResolution } from '../../routes/acl/acl-services.ts';
 import {
@@ -53,6 +56,8 @@ export class AclResolver {
   private readonly parsed = new Map<string, PolicyRules>();
   private watch: Watch | null = null;
   private closed = false;
+  /** The ACL tables' index the cached entries were compiled at. */
+  private generation = -1;
 
   constructor(private readonly o: ResolverOptions) {
     this.arm();
@@ -62,6 +67,8 @@ export class AclResolver {
   resolve(secret: string): AclResolution {
     const effective = secret !== '' ? secret : this.o.defaultToken !== '' ? this.o.defaultToken : ANONYMOUS_TOKEN_SECRET;
     if (ROOT_SECRETS.has(effective)) return { ok: false, message: ROOT_REFUSAL };
+    const generation = this.o.store.generation();
+    if (generation !== this.generation) this.forget(generation);
     const key = digest(effective);
     const hit = this.identities.get(key);
     if (hit !== undefined) return this.live(hit);
@@ -93,10 +100,15 @@ export class AclResolver {
     const watch = this.o.hub.watch(aclWatchFor.anything());
     this.watch = watch;
     void watch.fired.then(() => {
-      this.identities.clear();
-      this.parsed.clear();
+      this.forget(this.o.store.generation());
       this.arm();
     });
+  }
+
+  private forget(generation: number): void {
+    this.identities.clear();
+    this.parsed.clear();
+    this.generation = generation;
   }
 
   private compile(secret: string): Cached | null {

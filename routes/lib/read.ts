@@ -33,10 +33,8 @@ export async function serveQuery<T extends { readonly index: number }>(c: Contex
     // Consul re-verifies leadership on every iteration of a ?consistent blocking query; the
     // token is re-resolved on every iteration (403 "ACL not found" once it is gone or expired).
     run: async () => {
-      if (reruns++ > 0) {
-        if (c.var.acl.enabled) c.var.acl.identity();
-        if (options.consistency === 'consistent') await services.readBarrier('consistent');
-      }
+      if (reruns++ > 0 && options.consistency === 'consistent') await services.readBarrier('consistent');
+      if (c.var.acl.enabled) c.var.acl.identity();
       return query.run();
     },
     signal: c.req.raw.signal,
