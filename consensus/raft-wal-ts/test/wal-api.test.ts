@@ -193,8 +193,9 @@ describe('group commit', () => {
     const { writes, syncs } = vfs.stats;
     vfs.holdSyncs();
     const first = wal.append([entry(2)]);
-    await Promise.resolve(); // let the first group start its sync
-    await Promise.resolve();
+    // Let the first group reach its sync (bounded: a few microtasks are enough).
+    for (let i = 0; i < 1000 && vfs.syncsHeld === 0; i++) await Promise.resolve();
+    expect(vfs.syncsHeld).toBe(1);
     const rest = Array.from({ length: 20 }, (_, i) => wal.append([entry(3 + i)]));
     vfs.releaseSyncs();
     await Promise.all([first, ...rest]);

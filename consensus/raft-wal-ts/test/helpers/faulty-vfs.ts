@@ -101,9 +101,16 @@ export class FaultyVfs implements Vfs {
     this.release = undefined;
   }
 
-  /** Resolves while syncs are held; used by FaultyFile.sync. */
+  /** Syncs currently waiting at the gate. */
+  syncsHeld = 0;
+
+  /** Resolves once syncs are released; used by FaultyFile.sync. */
   async syncGate(): Promise<void> {
-    while (this.held) await this.held;
+    while (this.held) {
+      this.syncsHeld++;
+      await this.held;
+      this.syncsHeld--;
+    }
   }
 
   get crashed(): boolean {
