@@ -109,8 +109,12 @@ export interface TokenWrite {
   readonly roleIds: string[];
 }
 
-/** The state checks of a complete token write (create or update), and its resolved links. */
-export function checkTokenWrite(tx: AclReadTx, cmd: Pick<AclTokenSet, 'mode' | 'token'>): Checked<TokenWrite> {
+/**
+ * The state checks of a complete token write (create or update), and its resolved links. With
+ * `allowMissingIds`, links by ID are kept even if nothing has that ID yet (Consul's bootstrap:
+ * the token may be written before a new leader has created the built-in policy it links to).
+ */
+export function checkTokenWrite(tx: AclReadTx, cmd: Pick<AclTokenSet, 'mode' | 'token'>, allowMissingIds = false): Checked<TokenWrite> {
   const t = cmd.token;
   const existing = tx.tokenByAccessor(t.accessorId);
   if (cmd.mode === 'create') {
@@ -124,7 +128,7 @@ export function checkTokenWrite(tx: AclReadTx, cmd: Pick<AclTokenSet, 'mode' | '
   }
   const roles = resolveRoleLinks(tx, t.roles);
   if (!roles.ok) return roles;
-  const policies = resolvePolicyLinks(tx, t.policies);
+  const policies = allowMissingIds ? resolveLinks(t.policies, 'policy', () => true, (name) => tx.policyByName(name)) : resolvePolicyLinks(tx, t.policies);
   if (!policies.ok) return policies;
   return { ok: true, value: { existing, policyIds: policies.value, roleIds: roles.value } };
 }

@@ -65,7 +65,7 @@ function aclBootstrap(tx: AclTx, index: number, cmd: AclBootstrap): Result<'acl.
   assertComplete(cmd.token, 'a bootstrap token');
   const refused = bootstrapError(tx, cmd.resetIndex);
   if (refused !== null) return { error: refused };
-  const checked = checkTokenWrite(tx, { mode: 'create', token: cmd.token });
+  const checked = checkTokenWrite(tx, { mode: 'create', token: cmd.token }, true);
   if (!checked.ok) return { error: checked.error };
   putToken(tx, index, cmd.token, checked.value.policyIds, checked.value.roleIds, index);
   tx.setBootstrapIndex(index);

@@ -81,6 +81,19 @@ describe('with ACLs enabled', () => {
         fresh.close();
       }
     });
+
+    it('is done by acl.tokens.initial_management on the first leadership', async () => {
+      const initial = '7d1e0c9b-0000-4000-8000-00000000c0de';
+      const configured = await startAclHarness({ defaultPolicy: 'deny', initialManagement: initial });
+      try {
+        const self = (await (await configured.as(initial, '/v1/acl/token/self')).json()) as Token;
+        expect(self).toMatchObject({ SecretID: initial, Description: 'Initial Management Token', Policies: [{ ID: GLOBAL_MANAGEMENT_POLICY_ID, Name: 'global-management' }] });
+        expect((await configured.request('/v1/acl/bootstrap', { method: 'PUT' })).status).toBe(403);
+        expect((await configured.as(initial, '/v1/kv/k', put('v'))).status).toBe(200);
+      } finally {
+        configured.close();
+      }
+    });
   });
 
   describe('tokens', () => {

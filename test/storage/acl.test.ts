@@ -52,6 +52,14 @@ describe('bootstrap', () => {
     expect(acl.rows.bootstrapIndex()).toBe(second);
     expect(acl.tokenGet(A2).token?.policies).toEqual([{ id: GLOBAL_MANAGEMENT_POLICY_ID, name: 'global-management' }]);
   });
+
+  it('may run before the leader has created the built-in policy it links to', () => {
+    const res = h.apply({ type: 'acl.bootstrap', resetIndex: 0, token: token(A1, S1, { policies: [{ id: GLOBAL_MANAGEMENT_POLICY_ID, name: '' }] }) });
+    expect(res).toEqual({ accessorId: A1 });
+    expect(acl.tokenGet(A1).token?.policies).toEqual([]);
+    h.apply({ type: 'acl.init', policies: [gm], tokens: [] });
+    expect(acl.tokenGet(A1).token?.policies).toEqual([{ id: GLOBAL_MANAGEMENT_POLICY_ID, name: 'global-management' }]);
+  });
 });
 
 describe('tokens', () => {
