@@ -66,17 +66,24 @@ export const toAutopilotConfigJson = (c: AutopilotConfigView): z.output<typeof A
 
 /** api.ReadableDuration on input: a Go duration string, or a number of nanoseconds. */
 const durationIn = z
-  .union([z.string(), z.number(), z.bigint()])
+  .custom<string | number | bigint>((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint', { message: '*api.ReadableDuration' })
   .optional()
-  .openapi({ description: 'Go duration string ("200ms") or nanoseconds.' });
+  .openapi({ type: 'string', description: 'Go duration string ("200ms") or nanoseconds.' } as never);
+
+/** A Go unsigned integer field; `goType` names it in the type-mismatch text. */
+const unsigned = (goType: string) =>
+  z
+    .custom<number | bigint>((v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'bigint' && v >= 0n), { message: goType })
+    .optional()
+    .openapi({ type: 'integer', minimum: 0 } as never);
 
 /** The PUT body as Go decodes api.AutopilotConfiguration: any key case, absent = zero value. */
 export const AutopilotConfigBodySchema = z
   .object({
     CleanupDeadServers: z.boolean().optional(),
     LastContactThreshold: durationIn,
-    MaxTrailingLogs: z.union([z.number().int().min(0), z.bigint()]).optional(),
-    MinQuorum: z.union([z.number().int().min(0), z.bigint()]).optional(),
+    MaxTrailingLogs: unsigned('uint64'),
+    MinQuorum: unsigned('uint'),
     ServerStabilizationTime: durationIn,
     RedundancyZoneTag: z.string().optional(),
     DisableUpgradeMigration: z.boolean().optional(),
