@@ -19,7 +19,7 @@ import type { Transport } from '../consensus/host/transport.ts';
 import { HttpError } from '../routes/lib/errors.ts';
 import type { SnapshotDownload } from '../routes/operator/operator-services.ts';
 import type { ReadMeta } from '../routes/services.ts';
-import { readStateHeader, restampSnapshot, StateSnapshotError } from '../storage/snapshot-stream.ts';
+import { emptyStateSnapshot, readStateHeader, restampSnapshot, StateSnapshotError } from '../storage/snapshot-stream.ts';
 import type { Logger } from './logger.ts';
 import { callLeader, encodeOperatorFrame, requestAt, type OperatorRequest } from './operator-rpc.ts';
 import { readArchive, SnapshotArchiveError, Suffrage, writeArchive, type ArchiveMeta } from './snapshot-archive.ts';
@@ -179,7 +179,11 @@ export class SnapshotService {
       const header = await readStateHeader(fileChunks(statePath)).catch((err: unknown) => {
         throw err instanceof StateSnapshotError ? new HttpError(500, `failed to read snapshot file: ${err.message}`) : err;
       });
-      const snapshot = { index: Math.max(meta.Index, header.index), open: (at: { index: number; term: number }) => restampSnapshot(fileChunks(statePath), at) };
+      const snapshot = {
+        index: Math.max(meta.Index, header.index),
+        open: (at: { index: number; term: number }) => restampSnapshot(fileChunks(statePath), at),
+        empty: emptyStateSnapshot,
+      };
       try {
         const at = await this.deps.host.restoreUserSnapshot(snapshot);
         this.deps.logger.info({ index: at.index, from: meta.Index }, 'restored a snapshot');

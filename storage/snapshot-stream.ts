@@ -83,6 +83,21 @@ export async function* restampSnapshot(source: AsyncIterable<Uint8Array>, at: St
   for (let next = await it.next(); next.done !== true; next = await it.next()) yield next.value;
 }
 
+/**
+ * The snapshot of an empty state at position 0: what a freshly migrated database holds (its
+ * one meta row). Restoring it makes the driver rebuild the state from its snapshot and log at
+ * the next start, the way out when the state no longer matches the log.
+ */
+export async function* emptyStateSnapshot(): AsyncGenerator<Uint8Array> {
+  const lines = [
+    { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, index: 0, term: 0 },
+    { table: 'meta', columns: ['id', 'applied_index', 'applied_term', 'raft_config'] },
+    [1, 0, 0, null],
+    { end: true, rows: 1 },
+  ];
+  yield new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+}
+
 /** Counts rows per table and checks the end marker, streaming. */
 export async function summarizeStateSnapshot(source: AsyncIterable<Uint8Array>): Promise<StateSummary> {
   const it = source[Symbol.asyncIterator]();

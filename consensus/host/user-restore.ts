@@ -16,10 +16,10 @@
 //   6. a barrier after it commits once a quorum installed the snapshot.
 //
 // Nothing changes before step 4. A failure before it removes the staged file. As in
-// hashicorp/raft, the index is committed on the leader alone: if leadership is lost while the
-// FSM is being restored (step 4, the only long step that changes state) the FSM no longer
-// matches the log and the host stops (crash rather than diverge); the staged file is removed
-// first, so the server refuses to restart until its data directory is wiped.
+// hashicorp/raft, the index is committed on the leader alone. If leadership is lost while the
+// FSM is being restored (step 4, the only long step that changes state), the FSM no longer
+// matches the log: the host empties the FSM, removes the staged file and stops (crash rather
+// than diverge); the next start rebuilds the state from the snapshot store and the log.
 import type { SnapshotMeta } from '../raft/index.ts';
 import { FatalStorageError, RejectedError } from './errors.ts';
 import type { AppliedPosition, Fsm } from './fsm.ts';
@@ -35,6 +35,11 @@ export interface UserSnapshot {
    * checks that a snapshot's bytes belong to the position it is restored to). Called once.
    */
   open(at: AppliedPosition): AsyncIterable<Uint8Array>;
+  /**
+   * The FSM's bytes for its initial, empty state (position 0). Restored only on the fatal path,
+   * so that the next start rebuilds the state from the snapshot store and the log.
+   */
+  empty(): AsyncIterable<Uint8Array>;
 }
 
 /** The host's side of a restore; each call runs against the live core. */
@@ -73,10 +78,15 @@ export async function restoreUserSnapshot(steps: RestoreSteps, snapshot: UserSna
     throw err;
   }
   if (!(await steps.adopt(meta))) {
+    // The FSM holds a state the log never adopted: empty it, so the next start rebuilds it from
+    // the snapshot store and the log (the staged snapshot must not be among them).
     await steps.snapshots.remove(name).catch(() => {});
+    const reset = steps.fsm.restore(snapshot.empty(), { index: 0, term: 0 });
+    steps.fsmBusy(reset.then(() => undefined, () => undefined));
+    const cleared = await reset.then(() => true, () => false);
     const err = new FatalStorageError(
-      `snapshot restore at ${meta.index}: the log moved on while the state machine was being restored; ` +
-        "this server's state no longer matches its log (wipe its data directory and let it rejoin)",
+      `snapshot restore at ${meta.index}: leadership moved while the state machine was being restored, so the log never ` +
+        (cleared ? 'took the snapshot; the state was emptied and is rebuilt from the log on restart' : 'took the snapshot and the state could not be emptied; wipe the data directory'),
     );
     steps.fatal(err);
     throw err;

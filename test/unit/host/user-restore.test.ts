@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotLeaderError, RejectedError } from '../../../consensus/host/errors.ts';
+import { FatalStorageError, NotLeaderError, RejectedError } from '../../../consensus/host/errors.ts';
 import type { UserSnapshot } from '../../../consensus/host/raft-host.ts';
 import { listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
-import { put } from './kv-fsm.ts';
+import { KvFsm, put } from './kv-fsm.ts';
 
 let root: string;
 let nodes: TestNode[] = [];
@@ -37,6 +37,10 @@ async function leader(): Promise<TestNode> {
   return nodes.find((n) => n.id === info.leaderId)!;
 }
 
+async function* bytes(entries: [string, string][]): AsyncGenerator<Uint8Array> {
+  yield new TextEncoder().encode(JSON.stringify(entries));
+}
+
 function kvSnapshot(index: number, entries: [string, string][]): UserSnapshot & { opened: { index: number; term: number }[] } {
   const opened: { index: number; term: number }[] = [];
   return {
@@ -44,10 +48,9 @@ function kvSnapshot(index: number, entries: [string, string][]): UserSnapshot & 
     opened,
     open(at) {
       opened.push(at);
-      return (async function* () {
-        yield new TextEncoder().encode(JSON.stringify(entries));
-      })();
+      return bytes(entries);
     },
+    empty: () => bytes([]),
   };
 }
 
@@ -101,6 +104,7 @@ describe('RaftHost.restoreUserSnapshot', () => {
           await gate;
           throw new Error('upload cut off');
         })(),
+      empty: () => bytes([]),
     };
     const restoring = l.host.restoreUserSnapshot(failing);
     const refused = await waitUntilRefused(() => l.host.propose(put('during', 'x')));
@@ -114,6 +118,49 @@ describe('RaftHost.restoreUserSnapshot', () => {
     expect((await l.snapshots.list()).every((s) => s.meta.index < after.index)).toBe(true);
   });
 });
+
+describe('losing leadership while the state machine loads the snapshot', () => {
+  it('stops the host with the state emptied and the snapshot discarded; a restart rebuilds the state from the log', async () => {
+    const l = await leader();
+    for (let i = 0; i < 3; i++) await l.host.propose(put(`k${i}`, 'v'));
+    const before = [...l.fsm.data].sort();
+    // Hold the FSM restore until the followers are gone and this server has stepped down.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const restore = l.fsm.restore.bind(l.fsm);
+    l.fsm.restore = async (source, at) => {
+      if (at.index > 0) await gate;
+      return restore(source, at);
+    };
+    const restoring = l.host.restoreUserSnapshot(kvSnapshot(1_000, [['restored', 'yes']]));
+    await waitForSnapshotFile(l);
+    for (const f of nodes.filter((n) => n !== l)) await stopNode(f);
+    await waitForLeader(l.host, (i) => !i.isLeader, 10_000);
+    release();
+    await expect(restoring).rejects.toBeInstanceOf(FatalStorageError);
+    expect(l.host.status().state).toBe('failed');
+    expect(l.fsm.applied()).toEqual({ index: 0, term: 0 });
+    expect((await l.snapshots.list()).some((s) => s.meta.index >= 1_000)).toBe(false);
+    // The cluster restarted over the same directories (in-memory FSMs start empty everywhere):
+    // the emptied server rebuilds the pre-restore state from its log like the others.
+    await stopNode(l);
+    nodes = await Promise.all(nodes.map((n) => startNode({ id: n.id, dir: n.dir, port: n.port, fsm: new KvFsm() })));
+    const next = await leader();
+    const written = await next.host.propose(put('later', 'x'));
+    const rebuilt = nodes.find((n) => n.id === l.id)!;
+    await waitForApplied(rebuilt.host, written.index);
+    expect([...rebuilt.fsm.data].sort()).toEqual([...before, ['later', 'x']].sort());
+  });
+});
+
+async function waitForSnapshotFile(n: TestNode): Promise<void> {
+  // Bounded: the restore writes the staged snapshot within a few event-loop turns.
+  for (let i = 0; i < 500; i++) {
+    if ((await n.snapshots.list()).some((s) => s.meta.index >= 1_000)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the staged snapshot never appeared');
+}
 
 /** Proposals are refused once the restore passed its barrier; retries until then (bounded). */
 async function waitUntilRefused(propose: () => Promise<unknown>): Promise<unknown> {
