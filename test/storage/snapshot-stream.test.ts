@@ -30,7 +30,7 @@ async function* each(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> 
 }
 
 describe('state snapshot streams', () => {
-  it('a restamped snapshot restores at the new position keeping each row's own indexes', async () => {
+  it("a restamped snapshot restores at the new position keeping each row's own indexes", async () => {
     const src = fresh();
     src.applyAll([kvSet('a', '1'), kvSet('b', '2'), kvDelete('b')]);
     const { chunks, at } = await snapshotOf(src);
