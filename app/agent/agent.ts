@@ -45,7 +45,8 @@ export interface LocalAgentDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly state: StateReads;
-  readonly apply: (command: Command) => Promise<unknown>;
+  /** Proposes through Raft with an ACL token ("" for the agent's own token). */
+  readonly apply: (command: Command, token: string) => Promise<unknown>;
   readonly selfNode: () => NodeSpec;
   /** A default-consistency read barrier for anti-entropy (absent: compare with local state as is). */
   readonly barrier?: () => Promise<void>;

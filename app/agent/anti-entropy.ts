@@ -33,8 +33,11 @@ export interface AntiEntropyDeps {
   readonly nodeName: string;
   readonly state: StateReads;
   readonly local: LocalState;
-  /** Proposes through Raft; rejects when no leader takes it. */
-  readonly apply: (command: Command) => Promise<unknown>;
+  /**
+   * Proposes through Raft with an ACL token (the one a service or check was registered with,
+   * "" for the agent's own); rejects when no leader takes it or the token may not write it.
+   */
+  readonly apply: (command: Command, token: string) => Promise<unknown>;
   /** This server's node, for registrations that may have to create it. */
   readonly selfNode: () => NodeSpec;
   /**
@@ -125,24 +128,25 @@ export class AntiEntropy {
     for (const svc of catalogServices.values()) {
       if (lower(svc.id) === RESERVED_SERVICE || local.service(svc.id) !== undefined) continue;
       if (localServices.some((l) => lower(l.service.id) === lower(svc.id))) continue;
-      await this.deps.apply({ type: 'catalog.deregister', node: nodeName, serviceId: svc.id, checkId: null });
+      await this.deps.apply({ type: 'catalog.deregister', node: nodeName, serviceId: svc.id, checkId: null }, '');
     }
     for (const chk of catalogChecks.values()) {
       if (chk.checkId === RESERVED_CHECK || localChecks.some((l) => lower(l.check.checkId) === lower(chk.checkId))) continue;
       if (chk.serviceId !== '' && !catalogServicesStillThere(state, nodeName, chk.serviceId)) continue;
-      await this.deps.apply({ type: 'catalog.deregister', node: nodeName, serviceId: null, checkId: chk.checkId });
+      await this.deps.apply({ type: 'catalog.deregister', node: nodeName, serviceId: null, checkId: chk.checkId }, '');
     }
 
-    for (const { service } of localServices) {
+    for (const { service, token } of localServices) {
       const inCatalog = catalogServices.get(lower(service.id));
       const checks = localChecks.filter((c) => c.check.serviceId === service.id);
       const stale = checks.filter((c) => this.needsWrite(c, catalogChecks.get(lower(c.check.checkId)), (ms) => (deferred = min(deferred, ms))));
       if (inCatalog !== undefined && sameService(service, inCatalog) && stale.length === 0) continue;
-      await this.register(service, inCatalog === undefined ? checks : stale);
+      await this.register(service, inCatalog === undefined ? checks : stale, token);
     }
     const nodeChecks = localChecks.filter((c) => c.check.serviceId === '');
     const staleNodeChecks = nodeChecks.filter((c) => this.needsWrite(c, catalogChecks.get(lower(c.check.checkId)), (ms) => (deferred = min(deferred, ms))));
-    if (staleNodeChecks.length > 0) await this.register(null, staleNodeChecks);
+    // Each node-level check goes with the token it was registered with.
+    for (const c of staleNodeChecks) await this.register(null, [c], c.token);
     return deferred;
   }
 
@@ -157,7 +161,7 @@ export class AntiEntropy {
     return false;
   }
 
-  private async register(service: ServiceSpec | null, checks: readonly LocalCheck[]): Promise<void> {
+  private async register(service: ServiceSpec | null, checks: readonly LocalCheck[], token: string): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.apply({
       type: 'catalog.register',
@@ -165,7 +169,7 @@ export class AntiEntropy {
       skipNodeUpdate: true,
       service,
       checks: checks.map((c) => ({ ...c.check, node: this.deps.nodeName })),
-    });
+    }, token);
     for (const c of checks) this.outputSyncedAt.set(c.check.checkId, now);
   }
 }

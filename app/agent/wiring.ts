@@ -60,11 +60,15 @@ function debugConfig(config: AgentConfig, nodeId: string, dataDir: string): Reco
 
 export function wireAgent(deps: AgentWiringDeps): AgentWiring {
   const { host, transport, gateway, state, clock, logger, config } = deps;
-  const apply = async (command: Command): Promise<unknown> => {
-    const outcome = await gateway.apply(command, encodeCommand(command), '');
+  const unwrap = (outcome: { readonly result: unknown }): unknown => {
     if (isCommandError(outcome.result)) throw new Error(outcome.result.error);
     return outcome.result;
   };
+  /** The agent's writes carry the registration token, else acl.tokens.agent (Consul's rule). */
+  const apply = async (command: Command, token: string): Promise<unknown> =>
+    unwrap(await gateway.apply(command, encodeCommand(command), token || config.acl.tokens.agent));
+  /** Leader housekeeping and this server's own coordinate are the cluster's own writes. */
+  const applyAsServer = async (command: Command): Promise<unknown> => unwrap(await gateway.applyAsServer(command, encodeCommand(command)));
   const hello = async (address: string): Promise<Extract<AppResponse, { kind: 'hello' }>> => {
     const raw = await transport.request(address, encodeFrame({ kind: 'hello' }), { channel: RpcChannel.App, timeoutMs: HELLO_TIMEOUT_MS });
     const decoded = decodeFrame<AppResponse>(raw);
@@ -78,7 +82,7 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
   };
 
   const coordinates = new CoordinateLoop({
-    nodeName: config.nodeName, clock, random: deps.random, peers, apply, logger: logger.child({ component: 'coordinates' }), peerCoordinate: coordinateOf,
+    nodeName: config.nodeName, clock, random: deps.random, peers, apply: applyAsServer, logger: logger.child({ component: 'coordinates' }), peerCoordinate: coordinateOf,
     ping: async (address) => {
       const started = clock.now();
       await hello(address);
@@ -86,7 +90,7 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
     },
   });
   const serfHealth = new SerfHealthLoop({
-    selfId: deps.nodeId, version: deps.version, status: () => host.status(), state: state.store, apply, clock, logger: logger.child({ component: 'serf-health' }),
+    selfId: deps.nodeId, version: deps.version, status: () => host.status(), state: state.store, apply: applyAsServer, clock, logger: logger.child({ component: 'serf-health' }),
     hello: async (address): Promise<Hello | null> => hello(address).then((h) => ({ nodeName: h.nodeName, datacenter: h.datacenter }), () => null),
   });
   let agent: LocalAgent | null = null;

@@ -5,6 +5,7 @@ import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { jsonBodyLimit } from '../catalog/catalog.handlers.ts';
 import { compiledFilter } from '../catalog/params.ts';
+import { filterByAcl, requireAcl } from '../acl/enforce.ts';
 import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { readBodyLimited, utf8Text } from '../lib/body.ts';
 import { badRequest, HttpError } from '../lib/errors.ts';
@@ -35,6 +36,37 @@ async function readAgentBody<S extends z.ZodType>(c: Ctx, schema: S, goType: str
   return decodeJson(Buffer.from(encodeGoJson(translateSnakeKeys(parsed.value))), schema, { errorPrefix: 'Request decode failed: ', goType });
 }
 
+/** Consul's vetServiceRegister: service:write on the new name and on a service it replaces. */
+function requireServiceWrite(c: Ctx, name: string, id: string): void {
+  requireAcl(c, 'serviceWrite', name);
+  const existing = c.var.services.agent.service(id);
+  if (existing !== undefined && existing.service !== name) requireAcl(c, 'serviceWrite', existing.service);
+}
+
+/** Consul's vetServiceUpdate: an unknown ID is its 404 first, then service:write on the service. */
+function vetServiceUpdate(c: Ctx, id: string): void {
+  const existing = c.var.services.agent.service(id);
+  if (existing !== undefined) requireAcl(c, 'serviceWrite', existing.service);
+}
+
+/** Consul's vetCheckRegister: service:write for a service check, node:write for a node check. */
+function vetCheckRegister(c: Ctx, serviceId: string): void {
+  const { agent, info } = c.var.services;
+  if (serviceId === '') return requireAcl(c, 'nodeWrite', info.nodeName);
+  const svc = agent.service(serviceId);
+  if (svc === undefined) throw new HttpError(404, `ServiceID "${serviceId}" does not exist`);
+  requireAcl(c, 'serviceWrite', svc.service);
+}
+
+/** Consul's vetCheckUpdate: by the existing check's service (or node); unknown IDs are the agent's 404. */
+function vetCheckUpdate(c: Ctx, id: string): void {
+  if (!c.var.acl.enabled) return;
+  const check = c.var.services.agent.checks().find((h) => h.checkId === id);
+  if (check === undefined) return;
+  if (check.serviceName !== '') requireAcl(c, 'serviceWrite', check.serviceName);
+  else requireAcl(c, 'nodeWrite', c.var.services.info.nodeName);
+}
+
 /** Consul's ?enable handling for maintenance: required, Go ParseBool. */
 function enableParam(c: Ctx): boolean {
   const p = params(c);
@@ -45,11 +77,17 @@ function enableParam(c: Ctx): boolean {
   throw badRequest(`Invalid value for enable: ${goQuote(raw)}`);
 }
 
-export const self: AppRouteHandler<R.SelfRoute> = async (c) => sendJson(c, selfJson(c.var.services));
+export const self: AppRouteHandler<R.SelfRoute> = async (c) => {
+  requireAcl(c, 'agentRead', c.var.services.info.nodeName);
+  return sendJson(c, selfJson(c.var.services));
+};
 
 export const version: AppRouteHandler<R.VersionRoute> = async (c) => sendJson(c, versionJson(c.var.services.info.version));
 
-export const host: AppRouteHandler<R.HostRoute> = async (c) => sendJson(c, c.var.services.agent.host());
+export const host: AppRouteHandler<R.HostRoute> = async (c) => {
+  requireAcl(c, 'operatorRead');
+  return sendJson(c, c.var.services.agent.host());
+};
 
 export const members: AppRouteHandler<R.MembersRoute> = async (c) => {
   const p = params(c);
@@ -57,31 +95,40 @@ export const members: AppRouteHandler<R.MembersRoute> = async (c) => {
   const segment = p.get('segment') ?? '';
   if (wan && segment !== '' && segment !== '_all') throw badRequest('Cannot provide a segment with wan=true');
   const matches = compiledFilter(p.get('filter') ?? '', FILTER_SCHEMAS['agent/members']);
-  return sendJson(c, c.var.services.agent.members(wan).map(memberJson).filter(matches));
+  const members = filterByAcl(c, c.var.services.agent.members(wan), (a, m) => a.nodeRead(wan ? m.Name.replace(/\.[^.]*$/, '') : m.Name));
+  return sendJson(c, members.map(memberJson).filter(matches));
 };
 
+/** agent:write on this server's node (join, leave, reload). */
+const requireAgentWrite = (c: Ctx): void => requireAcl(c, 'agentWrite', c.var.services.info.nodeName);
+
 export const reload: AppRouteHandler<R.ReloadRoute> = async (c) => {
+  requireAgentWrite(c);
   await c.var.services.agent.reload();
   return done(c);
 };
 
 export const maintenance: AppRouteHandler<R.MaintenanceRoute> = async (c) => {
   const enable = enableParam(c);
+  requireAcl(c, 'nodeWrite', c.var.services.info.nodeName);
   await c.var.services.agent.nodeMaintenance(enable, params(c).get('reason') ?? '', c.var.query.token);
   return done(c);
 };
 
 export const join: AppRouteHandler<R.JoinRoute> = async (c) => {
+  requireAgentWrite(c);
   await c.var.services.agent.join(c.req.valid('param').address);
   return done(c);
 };
 
 export const leave: AppRouteHandler<R.LeaveRoute> = async (c) => {
+  requireAgentWrite(c);
   await c.var.services.agent.leave();
   return done(c);
 };
 
 export const forceLeave: AppRouteHandler<R.ForceLeaveRoute> = async (c) => {
+  requireAcl(c, 'operatorWrite');
   await c.var.services.agent.forceLeave(c.req.valid('param').node, params(c).has('prune'));
   return done(c);
 };
@@ -90,7 +137,8 @@ export const services: AppRouteHandler<R.ServicesRoute> = async (c) => {
   requireDefaultTenancy(c);
   const { agent, info } = c.var.services;
   const matches = compiledFilter(params(c).get('filter') ?? '', FILTER_SCHEMAS['agent/services']);
-  const out = agent.services().map((s) => agentServiceJson(s, info.datacenter)).filter(matches);
+  // Consul filters with ACLs after the expression, so the header reflects only what ACLs hid.
+  const out = filterByAcl(c, agent.services().map((s) => agentServiceJson(s, info.datacenter)).filter(matches), (a, s) => a.serviceRead(s.Service));
   return sendJson(c, Object.fromEntries(out.map((s) => [s.ID, s])));
 };
 
@@ -99,6 +147,7 @@ function hashedService(c: Ctx, id: string) {
   const { agent, info } = c.var.services;
   const svc = agent.service(id);
   if (svc === undefined) throw new HttpError(404, `unknown service ID: ${id}`);
+  requireAcl(c, 'serviceRead', svc.service);
   const json = agentServiceJson(svc, info.datacenter);
   return { ...json, ContentHash: contentHash(encodeGoJson(json)) };
 }
@@ -134,12 +183,16 @@ export const registerService: AppRouteHandler<R.RegisterServiceRoute> = async (c
   requireDefaultTenancy(c);
   const body = await readAgentBody(c, ServiceDefinitionBodySchema, 'structs.ServiceDefinition');
   const replace = params(c).has('replace-existing-checks') && ['', 'true'].includes(params(c).get('replace-existing-checks') ?? '');
-  await c.var.services.agent.registerService(serviceRegistration(body, replace, c.var.query.token));
+  // Consul validates the definition (400s) before it vets the token against it (403).
+  const registration = serviceRegistration(body, replace, c.var.query.token);
+  requireServiceWrite(c, registration.service.service, registration.service.id);
+  await c.var.services.agent.registerService(registration);
   return done(c);
 };
 
 export const deregisterService: AppRouteHandler<R.DeregisterServiceRoute> = async (c) => {
   requireDefaultTenancy(c);
+  vetServiceUpdate(c, c.req.valid('param').id);
   await c.var.services.agent.deregisterService(c.req.valid('param').id);
   return done(c);
 };
@@ -149,6 +202,7 @@ export const serviceMaintenance: AppRouteHandler<R.ServiceMaintenanceRoute> = as
   if (id === '') throw badRequest('Missing service ID');
   const enable = enableParam(c);
   requireDefaultTenancy(c);
+  vetServiceUpdate(c, id);
   await c.var.services.agent.serviceMaintenance(id, enable, params(c).get('reason') ?? '', c.var.query.token);
   return done(c);
 };
@@ -171,6 +225,7 @@ export const healthById: AppRouteHandler<R.HealthByIdRoute> = async (c) => {
   if (id === '') throw badRequest('Missing serviceID');
   const { agent, info } = c.var.services;
   const svc = agent.service(id);
+  if (svc !== undefined) requireAcl(c, 'serviceRead', svc.service);
   if (svc === undefined) {
     if (wantsText(c)) return anyStatus(c.body(`ServiceId ${id} not found`, 404, { 'Content-Type': TEXT }));
     return anyStatus(c.body(encodeGoJson({ AggregatedStatus: 'critical', Service: null, Checks: null }), 404, { 'Content-Type': 'application/json' }));
@@ -184,6 +239,7 @@ export const healthById: AppRouteHandler<R.HealthByIdRoute> = async (c) => {
 export const healthByName: AppRouteHandler<R.HealthByNameRoute> = async (c) => {
   const name = c.req.valid('param').name;
   if (name === '') throw badRequest('Missing service Name');
+  requireAcl(c, 'serviceRead', name);
   const { agent, info } = c.var.services;
   const checks = agent.checks();
   const results = agent.services().filter((s) => s.service === name).map((s) => healthInfo(s, checks, info.datacenter));
@@ -197,25 +253,29 @@ export const checks: AppRouteHandler<R.ChecksRoute> = async (c) => {
   requireDefaultTenancy(c);
   const list = c.var.services.agent.checks();
   const matches = compiledFilter(params(c).get('filter') ?? '', FILTER_SCHEMAS['agent/checks']);
-  const out = list.map(agentCheckJson).filter(matches);
+  const out = filterByAcl(c, list.map(agentCheckJson).filter(matches), (a, h) => (h.ServiceName === '' ? a.nodeRead(h.Node) : a.serviceRead(h.ServiceName)));
   return sendJson(c, Object.fromEntries(out.map((h) => [h.CheckID, h])));
 };
 
 export const registerCheck: AppRouteHandler<R.RegisterCheckRoute> = async (c) => {
   requireDefaultTenancy(c);
   const body = await readAgentBody(c, CheckDefinitionBodySchema, 'structs.CheckDefinition');
-  await c.var.services.agent.registerCheck(checkRegistration(body), body.Token || c.var.query.token);
+  const registration = checkRegistration(body);
+  vetCheckRegister(c, registration.check.serviceId);
+  await c.var.services.agent.registerCheck(registration, body.Token || c.var.query.token);
   return done(c);
 };
 
 export const deregisterCheck: AppRouteHandler<R.DeregisterCheckRoute> = async (c) => {
   requireDefaultTenancy(c);
+  vetCheckUpdate(c, c.req.valid('param').id);
   await c.var.services.agent.deregisterCheck(c.req.valid('param').id);
   return done(c);
 };
 
 const ttlUpdate = (status: 'passing' | 'warning' | 'critical'): AppRouteHandler<R.PassRoute> => async (c) => {
   requireDefaultTenancy(c);
+  vetCheckUpdate(c, c.req.valid('param').id);
   await c.var.services.agent.updateTtl(c.req.valid('param').id, status, params(c).get('note') ?? '');
   return done(c);
 };
@@ -228,9 +288,17 @@ export const updateCheck: AppRouteHandler<R.UpdateCheckRoute> = async (c) => {
   const status = body.Status ?? '';
   if (status !== 'passing' && status !== 'warning' && status !== 'critical') throw badRequest(`Invalid check status: '${status}'`);
   requireDefaultTenancy(c);
+  vetCheckUpdate(c, c.req.valid('param').id);
   await c.var.services.agent.updateTtl(c.req.valid('param').id, status, body.Output ?? '');
   return done(c);
 };
 
-/** ACLs are not enforced by this server, so Consul's answer for a disabled ACL system. */
-export const token: AppRouteHandler<R.TokenRoute> = async (c) => c.body('ACL support disabled', 401, { 'Content-Type': TEXT });
+/**
+ * Consul's answer with ACLs disabled. With ACLs enabled the agent's tokens come from the
+ * configuration only: changing them at run time is refused rather than silently ignored.
+ */
+export const token: AppRouteHandler<R.TokenRoute> = async (c) => {
+  if (!c.var.acl.enabled) return c.body('ACL support disabled', 401, { 'Content-Type': TEXT });
+  requireAgentWrite(c);
+  throw new HttpError(500, 'Setting agent tokens through the API is not supported by this server; use acl.tokens in the configuration');
+};

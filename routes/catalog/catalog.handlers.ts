@@ -7,6 +7,7 @@ import { watchFor } from '../../storage/state-store.ts';
 import type { ServiceInstance } from '../../storage/types.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
+import { filterByAcl } from '../acl/enforce.ts';
 import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { HttpError, badRequest, internalError, noPathToDatacenter } from '../lib/errors.ts';
 import { readJsonBody } from '../lib/json-body.ts';
@@ -67,7 +68,8 @@ export const nodes: AppRouteHandler<NodesRoute> = async (c) => {
   const matches = compiledFilter(p.filter, FILTER_SCHEMAS['catalog/nodes']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.nodeList(), run: () => state.nodeList() });
-  const json = out.nodes.filter((n) => matchesNodeMeta(n.meta, p.nodeMeta)).map(nodeJson).filter(matches);
+  const readable = filterByAcl(c, out.nodes, (a, n) => a.nodeRead(n.node));
+  const json = readable.filter((n) => matchesNodeMeta(n.meta, p.nodeMeta)).map(nodeJson).filter(matches);
   return sendJson(c, sortNear(state, p.near, json, (n) => n.Node));
 };
 
@@ -80,11 +82,12 @@ export const services: AppRouteHandler<ServicesRoute> = async (c) => {
   const state = c.var.services.state;
   if (p.filter === '' && p.nodeMeta.length === 0) {
     const out = await serveCatalogQuery(c, { watch: watchFor.serviceList(), run: () => state.serviceList() });
-    return sendJson(c, Object.fromEntries(out.services));
+    const names = filterByAcl(c, [...out.services.keys()], (a, name) => a.serviceRead(name));
+    return sendJson(c, Object.fromEntries(names.map((name) => [name, out.services.get(name) ?? []])));
   }
   const out = await serveCatalogQuery(c, { watch: watchFor.allServiceInstances(), run: () => state.allServiceInstances() });
   const tags = new Map<string, Set<string>>();
-  for (const i of out.instances) {
+  for (const i of filterByAcl(c, out.instances, (a, x) => a.serviceRead(x.service.service))) {
     if (!matchesNodeMeta(i.node.meta, p.nodeMeta) || !matches(serviceNodeJson(i))) continue;
     const set = tags.get(i.service.service) ?? new Set<string>();
     for (const t of i.service.tags ?? []) set.add(t);
@@ -101,7 +104,7 @@ async function serviceNodes(c: Ctx, name: string, subset: (i: ServiceInstance) =
   const matches = compiledFilter(p.filter, FILTER_SCHEMAS['catalog/service']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.serviceInstances(name), run: () => state.serviceInstances(name) });
-  const json = out.instances
+  const json = filterByAcl(c, out.instances, (a, i) => a.nodeRead(i.node.node) && a.serviceRead(i.service.service))
     .filter((i) => subset(i) && hasTags(i.service.tags, p.tags) && matchesNodeMeta(i.node.meta, p.nodeMeta))
     .map(serviceNodeJson)
     .filter(matches);
@@ -125,7 +128,11 @@ async function nodeWithServices(c: Ctx, name: string) {
   const matches = compiledFilter(new URL(c.req.url).searchParams.get('filter') ?? '', FILTER_SCHEMAS['catalog/node']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.nodeServices(name), run: () => state.nodeServices(name) });
-  return { node: out.node, services: out.services.map((s) => nodeServiceJson(s)).filter(matches) };
+  // Consul's filterNodeServices: an unreadable node reads as unknown; services need service:read.
+  const nodeReadable = out.node !== null && filterByAcl(c, [out.node], (a, n) => a.nodeRead(n.node)).length === 1;
+  if (out.node === null || !nodeReadable) return { node: null, services: [] };
+  const services = filterByAcl(c, out.services, (a, s) => a.serviceRead(s.service));
+  return { node: out.node, services: services.map((s) => nodeServiceJson(s)).filter(matches) };
 }
 
 export const node: AppRouteHandler<NodeRoute> = async (c) => {

@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { COORDINATE_DIMENSIONALITY } from '../../storage/commands.ts';
 import { watchFor } from '../../storage/state-store.ts';
 import type { CoordinateEntry } from '../../storage/types.ts';
+import { filterByAcl } from '../acl/enforce.ts';
 import { jsonBodyLimit } from '../catalog/catalog.handlers.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import { internalError } from '../lib/errors.ts';
@@ -44,7 +45,8 @@ export const nodes: AppRouteHandler<NodesRoute> = async (c) => {
   const state = c.var.services.state;
   const segment = segmentParam(c.req.url);
   const out = await serveQuery(c, { watch: watchFor.coordinateList(), run: () => state.coordinateList() });
-  return sendJson(c, out.coordinates.filter((x) => segment === null || x.segment === segment).map(coordJson));
+  const readable = filterByAcl(c, out.coordinates, (a, x) => a.nodeRead(x.node));
+  return sendJson(c, readable.filter((x) => segment === null || x.segment === segment).map(coordJson));
 };
 
 export const node: AppRouteHandler<NodeRoute> = async (c) => {
@@ -54,7 +56,7 @@ export const node: AppRouteHandler<NodeRoute> = async (c) => {
   const state = c.var.services.state;
   const segment = segmentParam(c.req.url);
   const out = await serveQuery(c, { watch: watchFor.coordinatesOfNode(name), run: () => state.coordinatesOfNode(name) });
-  const list = out.coordinates.filter((x) => segment === null || x.segment === segment);
+  const list = filterByAcl(c, out.coordinates, (a, x) => a.nodeRead(x.node)).filter((x) => segment === null || x.segment === segment);
   if (list.length === 0) return c.body(null, 404);
   return sendJson(c, list.map(coordJson));
 };

@@ -8,6 +8,7 @@ import type { EventEntry } from '../../storage/types.ts';
 import { blockingQuery } from '../../storage/blocking-query.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
+import { filterByAcl } from '../acl/enforce.ts';
 import { compileRegex } from '../filter/re2/index.ts';
 import { readBodyLimited, declaredLength } from '../lib/body.ts';
 import { badRequest, internalError } from '../lib/errors.ts';
@@ -94,7 +95,9 @@ export const list: AppRouteHandler<ListRoute> = async (c) => {
   const name = new URL(c.req.url).searchParams.get('name') ?? '';
   const services = c.var.services;
   const run = () => {
-    const all = services.state.eventList().events.filter((e) => (name === '' || e.name === name) && processedHere(c, e)).slice(-MAX_EVENTS);
+    const named = services.state.eventList().events.filter((e) => (name === '' || e.name === name) && processedHere(c, e)).slice(-MAX_EVENTS);
+    // ACLs filter after the name filter, as Consul does (the header then says only what ACLs hid).
+    const all = filterByAcl(c, named, (a, e) => a.eventRead(e.name));
     const last = all[all.length - 1];
     const index = last === undefined ? 1n : uuidIndex(last.id);
     // The index is not monotonic, so Consul blocks only while it equals the client's.

@@ -8,6 +8,7 @@ import { catalogParams, compiledFilter, hasTags, matchesNodeMeta, nodeLookup, pa
 import { serveCatalogQuery } from '../catalog/read.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
+import { filterByAcl } from '../acl/enforce.ts';
 import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { badRequest } from '../lib/errors.ts';
 import { sendJson } from '../lib/respond.ts';
@@ -17,6 +18,10 @@ import type { ChecksRoute, ConnectRoute, IngressRoute, NodeRoute, ServiceRoute, 
 
 type Ctx = Context<AppEnv>;
 
+/** Consul's filterHealthChecks: node:read on the check's node, service:read on its service. */
+const readableChecks = (c: Ctx, checks: readonly CheckEntry[]): CheckEntry[] =>
+  filterByAcl(c, checks, (a, h) => a.nodeRead(h.node) && (h.serviceName === '' || a.serviceRead(h.serviceName)));
+
 export const node: AppRouteHandler<NodeRoute> = async (c) => {
   requireQueryOptions(c);
   requireDefaultTenancy(c);
@@ -25,7 +30,7 @@ export const node: AppRouteHandler<NodeRoute> = async (c) => {
   const matches = compiledFilter(catalogParams(c).filter, FILTER_SCHEMAS['health/node']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.nodeChecks(name), run: () => state.nodeChecks(name) });
-  return sendJson(c, out.checks.map(healthCheckJson).filter(matches));
+  return sendJson(c, readableChecks(c, out.checks).map(healthCheckJson).filter(matches));
 };
 
 /** health/checks and health/state: node-meta needs each check's node; ?near sorts by it. */
@@ -34,7 +39,7 @@ function checksJson(c: Ctx, checks: readonly CheckEntry[], schema: (typeof FILTE
   const matches = compiledFilter(p.filter, schema);
   const state = c.var.services.state;
   const nodeOf = nodeLookup(state);
-  const kept = checks.filter((h) => p.nodeMeta.length === 0 || matchesNodeMeta(nodeOf(h.node)?.meta ?? null, p.nodeMeta));
+  const kept = readableChecks(c, checks).filter((h) => p.nodeMeta.length === 0 || matchesNodeMeta(nodeOf(h.node)?.meta ?? null, p.nodeMeta));
   return sortNear(state, p.near, kept.map(healthCheckJson).filter(matches), (h) => h.Node);
 }
 
@@ -73,7 +78,7 @@ async function instances(c: Ctx, name: string, subset: (i: HealthInstance) => bo
   const matches = compiledFilter(p.filter, FILTER_SCHEMAS['health/service']);
   const store = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.healthInstances(name), run: () => store.healthInstances(name) });
-  const json = out.instances
+  const json = filterByAcl(c, out.instances, (a, i) => a.nodeRead(i.node.node) && a.serviceRead(i.service.service))
     .filter((i) => subset(i) && hasTags(i.service.tags, p.tags) && matchesNodeMeta(i.node.meta, p.nodeMeta) && (!passing || allPassing(i)))
     .map(checkServiceNodeJson)
     .filter(matches);
