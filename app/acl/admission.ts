@@ -43,6 +43,9 @@ export class WriteAdmission {
     if (acl === null) {
       return command.type.startsWith('acl.') ? { kind: 'refuse', status: 401, message: 'ACL support disabled' } : { kind: 'propose', command, completed: false };
     }
+    // Bootstrap needs no token, so a stale or bogus one must not stand in its way (Consul never
+    // resolves the caller's token there); the bootstrap state is the gate.
+    if (command.type === 'acl.bootstrap') return this.complete(command, caller.secret, acl.store, acl.reset);
     const resolved = acl.resolver.resolve(caller.secret);
     if (!resolved.ok) return { kind: 'refuse', status: 403, message: resolved.message };
     const authz = authorizeCommand(resolved.identity.authorizer, command, this.d.state);

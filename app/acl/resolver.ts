@@ -6,14 +6,13 @@
 // compares it first (one indexed read), so a write is never honoured stale — not even for the
 // microtasks between a commit and a watch-hub wake-up. A check is a map lookup plus an expiry
 // comparison; the watch hub additionally drops the cache promptly so it does not hold memory.
-import { createHash } from 'node:crypto';
 import type { AclIdentity, AclResolution } from '../../routes/acl/acl-services.ts';
 import {
   compileAuthorizer, nodeIdentityRules, parsePolicyRules, serviceIdentityRules, type PolicyRules,
 } from '../../storage/acl/index.ts';
 import { ANONYMOUS_TOKEN_ACCESSOR_ID, ANONYMOUS_TOKEN_SECRET, type AclTokenRow } from '../../storage/acl-entries.ts';
 import { aclWatchFor, type AclStore } from '../../storage/acl-store.ts';
-import { secretsEqual } from '../../storage/acl-tx.ts';
+import { secretDigest, secretsEqual } from '../../storage/acl-tx.ts';
 import type { Watch, WatchHub } from '../../storage/watch-hub.ts';
 
 /**
@@ -48,8 +47,6 @@ interface Cached {
   readonly expiresAtMs: number | null;
 }
 
-const digest = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
-
 export class AclResolver {
   private readonly identities = new Map<string, Cached>();
   /** Parsed rules per policy, keyed by ID and ModifyIndex (cleared with the identities). */
@@ -69,7 +66,7 @@ export class AclResolver {
     if (ROOT_SECRETS.has(effective)) return { ok: false, message: ROOT_REFUSAL };
     const generation = this.o.store.generation();
     if (generation !== this.generation) this.forget(generation);
-    const key = digest(effective);
+    const key = secretDigest(effective);
     const hit = this.identities.get(key);
     if (hit !== undefined) return this.live(hit);
     const resolved = this.compile(effective);

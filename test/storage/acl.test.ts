@@ -2,7 +2,7 @@
 // token/policy/role writes with Raft indexes, link resolution by ID or name, name
 // uniqueness, built-in protections, reaping, the change feed, and snapshot round trips.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AclPolicySpec, AclRoleSpec, AclTokenSpec, Command } from '../../storage/commands.ts';
+import { MAX_REAP_BATCH, validateCommand, type AclPolicySpec, type AclRoleSpec, type AclTokenSpec, type Command } from '../../storage/commands.ts';
 import { AclStore, aclWatchFor } from '../../storage/acl-store.ts';
 import { secretDigest } from '../../storage/acl-tx.ts';
 import { GLOBAL_MANAGEMENT_POLICY_ID, GLOBAL_MANAGEMENT_RULES } from '../../storage/acl/index.ts';
@@ -208,5 +208,23 @@ describe('snapshots', () => {
       src.close();
       cleanup();
     }
+  });
+});
+
+describe('propose-time validation', () => {
+  it('refuses malformed ACL commands before they reach the log', () => {
+    const cases: [unknown, string | null][] = [
+      [{ type: 'acl.token-set', mode: 'create', expirationTtlNs: 0, token: token(A1, S1) }, null],
+      [{ type: 'acl.token-set', mode: 'upsert', expirationTtlNs: 0, token: token(A1, S1) }, 'invalid token mode'],
+      [{ type: 'acl.token-set', mode: 'create', expirationTtlNs: 0.5, token: token(A1, S1) }, 'invalid expiration TTL'],
+      [{ type: 'acl.token-set', mode: 'create', expirationTtlNs: 0, token: { ...token(A1, S1), expirationTime: 'x', expiresAtMs: null } }, 'invalid token expiration'],
+      [{ type: 'acl.bootstrap', resetIndex: -1, token: token(A1, S1) }, 'invalid reset index'],
+      [{ type: 'acl.bootstrap', resetIndex: 0 }, 'missing token'],
+      [{ type: 'acl.token-reap', accessorIds: Array(MAX_REAP_BATCH + 1).fill(A1), nowMs: 0 }, 'invalid reap list'],
+      [{ type: 'acl.policy-set', policy: { ...policy(P1, 'p'), datacenters: 'dc1' } }, 'invalid policy datacenters'],
+      [{ type: 'acl.role-set', role: { ...role(R1, 'r'), policies: [{ id: 1 }] } }, 'malformed link'],
+      [{ type: 'acl.init', policies: [gm], tokens: [{ ...token(A1, S1), local: 'no' }] }, 'invalid token local'],
+    ];
+    for (const [cmd, want] of cases) expect([cmd, validateCommand(cmd as Command)]).toEqual([cmd, want]);
   });
 });
