@@ -59,8 +59,11 @@ export class Checker {
   violation: SafetyViolation | undefined;
   /** Counters for the run summary. */
   readonly stats = { leaders: 0, checkedEntries: 0, completenessChecks: 0 };
+  /** FSM restores from snapshots per server (installs from a leader and restores at startup). */
+  readonly restores: number[];
 
   constructor(private readonly nodes: readonly SimNode[]) {
+    this.restores = nodes.map(() => 0);
     this.per = nodes.map(() => ({ incarnation: 0, lastCommit: 0, lastApplied: 0, walChecked: 0, floor: undefined, completeness: undefined }));
   }
 
@@ -111,6 +114,7 @@ export class Checker {
   }
 
   private restored(node: number, at: AppliedPosition, chain: string, digest: string): void {
+    this.restores[node]!++;
     const known = this.entries.get(at.index);
     if (known !== undefined && (known.chain !== chain || known.term !== at.term)) {
       this.fail('state-machine safety', `n${node} restored a snapshot at ${at.index} term ${at.term} with chain ${chain}, but the entry applied there is term ${known.term} chain ${known.chain}`);

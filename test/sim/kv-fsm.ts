@@ -68,6 +68,8 @@ export interface KvFsmOptions {
   /** Filler bytes in every snapshot, so some seeds stream snapshots in several chunks. */
   readonly snapshotPadBytes: number;
   readonly observer: FsmObserver;
+  /** A deliberately nondeterministic apply, for the checkers' negative controls. */
+  readonly nondeterministic?: boolean;
 }
 
 export class KvFsm implements Fsm {
@@ -161,7 +163,7 @@ export class KvFsm implements Fsm {
     const prev = this.kv.get(c.key) ?? null;
     switch (c.op) {
       case 'put':
-        this.kv.set(c.key, c.value);
+        this.kv.set(c.key, this.o.nondeterministic === true ? `${c.value}!` : c.value);
         return { op: 'put', prev };
       case 'cas': {
         const ok = prev === c.expect;

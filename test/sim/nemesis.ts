@@ -57,6 +57,13 @@ export class Nemesis {
     });
   }
 
+  /** A step of a fault already under way; dropped once the fault phase ended. */
+  private later(delayUs: number, what: string, act: () => void): void {
+    this.c.at(this.c.now() + delayUs, -1, 'nemesis', () => what, () => {
+      if (this.running) act();
+    });
+  }
+
   private between([lo, hi]: readonly [number, number]): number {
     return lo + this.rng.int(hi - lo + 1);
   }
@@ -71,7 +78,7 @@ export class Nemesis {
     if (mode === 'swizzle') return this.swizzle(ms);
     this.cut(mode);
     this.c.note(`partition ${mode} for ${ms}ms: ${this.c.net.describe()}`);
-    this.c.at(this.c.now() + ms * 1000, -1, 'nemesis', () => 'heal', () => this.heal());
+    this.later(ms * 1000, 'heal', () => this.heal());
   }
 
   private cut(mode: Exclude<PartitionMode, 'swizzle'>): void {
@@ -113,10 +120,10 @@ export class Nemesis {
     const subset = this.rng.shuffle(this.c.nodes.map((n) => n.index)).slice(0, 1 + this.rng.int(this.c.nodes.length));
     const stepUs = Math.max(1, Math.floor((ms * 1000) / (2 * subset.length)));
     this.c.note(`swizzle-clog ${subset.map((n) => `n${n}`).join(',')} over ${ms}ms`);
-    subset.forEach((n, k) => this.c.at(this.c.now() + k * stepUs, -1, 'nemesis', () => `clog n${n}`, () => this.c.net.clog(n)));
+    subset.forEach((n, k) => this.later(k * stepUs, `clog n${n}`, () => this.c.net.clog(n)));
     const unclog = this.rng.shuffle([...subset]);
-    unclog.forEach((n, k) => this.c.at(this.c.now() + (subset.length + k) * stepUs, -1, 'nemesis', () => `unclog n${n}`, () => this.c.net.unclog(n)));
-    this.c.at(this.c.now() + 2 * subset.length * stepUs + 1, -1, 'nemesis', () => 'heal', () => this.heal());
+    unclog.forEach((n, k) => this.later((subset.length + k) * stepUs, `unclog n${n}`, () => this.c.net.unclog(n)));
+    this.later(2 * subset.length * stepUs + 1, 'heal', () => this.heal());
   }
 
   private heal(): void {

@@ -37,13 +37,18 @@ export interface DiskProfile {
   readonly crashDuringSyncPpm: number;
   /** Pending directory operations survive a crash as any subset instead of a prefix. */
   readonly reorderDirOps: boolean;
+  /**
+   * A broken disk for the checkers' negative controls: fsync of a file reports success without
+   * making anything durable. Never set by a swarm profile.
+   */
+  readonly lieOnFsync?: boolean;
 }
 
 export interface DiskHooks {
   /** An injected IO failure was returned to the server's process. */
   faultInjected(what: string): void;
-  /** The server should crash now, while an fsync is in flight. */
-  crashRequested(what: string): void;
+  /** The server should crash now, while an fsync is in flight (in `mode`, if the trap says). */
+  crashRequested(what: string, mode?: CrashMode): void;
 }
 
 export class DiskIoError extends Error {
@@ -85,10 +90,14 @@ export class SimDisk {
   /** Bumped by crash(): handles of older incarnations are dead. */
   private incarnation = 0;
   /** Counters for the run summary. */
-  readonly stats = { writes: 0, syncs: 0, dirSyncs: 0, faults: 0, crashes: 0 };
+  readonly stats = { writes: 0, syncs: 0, dirSyncs: 0, faults: 0, crashes: 0, unsyncedBytesAtCrash: 0 };
   hooks: DiskHooks = { faultInjected: () => {}, crashRequested: () => {} };
   /** Injected failures are suspended (the liveness phase turns them off). */
   faultsEnabled = true;
+  /** A scenario's trap: the next fsync whose path matches crashes the server while it runs. */
+  private crashTrap: { path: RegExp; mode: CrashMode } | undefined;
+  /** A scenario's trap: the next write to a matching path fails with EIO. */
+  private writeTrap: RegExp | undefined;
 
   constructor(
     private readonly sched: Scheduler,
@@ -124,6 +133,7 @@ export class SimDisk {
         this.inodes.delete(ino);
         continue;
       }
+      for (const op of node.pending) if (op.kind === 'write') this.stats.unsyncedBytesAtCrash += op.bytes.length;
       node.durable = settle(node, mode, this.rng);
       node.live = node.durable.slice();
       node.pending = [];
@@ -255,11 +265,34 @@ export class SimDisk {
     return true;
   }
 
+  /** Arms a one-shot EIO for the next write to a file whose path matches. */
+  failNextWrite(path: RegExp): void {
+    this.writeTrap = path;
+  }
+
+  /** Whether the armed write trap fires for `path` (it is then disarmed and reported). */
+  writeTrapped(path: string): boolean {
+    if (this.writeTrap?.test(path) !== true) return false;
+    this.writeTrap = undefined;
+    this.stats.faults++;
+    this.hooks.faultInjected('write');
+    return true;
+  }
+
+  /** Arms a one-shot crash (in `mode`) during the next fsync of a file whose path matches. */
+  crashDuringNextSync(path: RegExp, mode: CrashMode): void {
+    this.crashTrap = { path, mode };
+  }
+
   /** Runs `done` after an fsync's latency, unless the process died meanwhile. */
   afterSync(incarnation: number, what: string, done: () => void): void {
     const [lo, hi] = this.profile.syncLatencyUs;
     const latency = lo + this.rng.int(hi - lo + 1);
-    if (this.faultsEnabled && this.profile.crashDuringSyncPpm > 0 && this.rng.chance(this.profile.crashDuringSyncPpm, 1_000_000)) {
+    const trap = this.crashTrap;
+    if (trap?.path.test(what) === true) {
+      this.crashTrap = undefined;
+      this.hooks.crashRequested(what, trap.mode);
+    } else if (this.faultsEnabled && this.profile.crashDuringSyncPpm > 0 && this.rng.chance(this.profile.crashDuringSyncPpm, 1_000_000)) {
       this.hooks.crashRequested(what);
     }
     this.sched.at(this.sched.now() + latency, this.node, 'sync', () => what, () => {
@@ -353,7 +386,7 @@ class SimFile implements VfsFile {
 
   write(buf: Uint8Array, position: number): Promise<void> {
     return this.op(() => {
-      if (this.disk.injectFault('write')) {
+      if (this.disk.writeTrapped(this.path) || this.disk.injectFault('write')) {
         // A failed write may still have reached the page cache in part.
         this.disk.write(this.ino, buf.subarray(0, buf.length >> 1), position);
         throw new DiskIoError(`write ${this.path}`);
@@ -371,7 +404,7 @@ class SimFile implements VfsFile {
       this.disk.afterSync(this.incarnation, `fsync ${this.path}`, () => {
         // A failed fsync leaves the writes pending: they may or may not survive a crash.
         if (this.disk.injectFault('sync')) return reject(new DiskIoError(`fsync ${this.path}`));
-        this.disk.completeFileSync(this.ino, mark);
+        if (this.disk.profile.lieOnFsync !== true) this.disk.completeFileSync(this.ino, mark);
         resolve();
       });
     });

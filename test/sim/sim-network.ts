@@ -24,7 +24,7 @@ import type { Message, Rng } from '../../consensus/raft/index.ts';
 import type { Scheduler } from './sim-clock.ts';
 
 export interface NetProfile {
-  /** Probability per message (and per RPC leg) of loss, in parts per million. */
+  /** Probability per Raft message of loss, in parts per million (RPCs are not lost at random). */
   readonly lossPpm: number;
   /** Probability per message of a second delivery, in parts per million. */
   readonly dupPpm: number;
@@ -169,13 +169,14 @@ export class SimNetwork {
     t.receive(decodeBatch(bytes), from);
   }
 
-  /** One leg of an RPC (request or answer): lost, or delivered once after a delay. */
+  /**
+   * One leg of an RPC (request or answer), delivered once after a delay — or lost if the link
+   * is down when it arrives. RPCs ride TCP in production, which retransmits what random loss
+   * takes; only a partition (a blackholed connection) loses a request or its answer, and then
+   * the caller waits for its timeout.
+   */
   sendLeg(from: number, to: number, what: () => string, deliver: () => void): void {
     this.stats.sent++;
-    if (this.lost()) {
-      this.stats.dropped++;
-      return;
-    }
     this.sched.at(this.sched.now() + this.delay(), to, 'rpc', () => `${from}>${to} ${what()}`, () => {
       if (!this.linkUp(from, to)) {
         this.stats.dropped++;

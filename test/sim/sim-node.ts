@@ -124,6 +124,7 @@ export class SimNode {
       syncOneIn: p.fsmSyncOneIn,
       snapshotPadBytes: p.snapshotPadBytes,
       observer: this.events.fsmObserver(this.index),
+      nondeterministic: p.nondeterministicFsmOn === this.index,
     });
     const host = new RaftHost({
       id: this.id,

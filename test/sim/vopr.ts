@@ -19,6 +19,7 @@ interface Args {
   ticks: number;
   livenessTicks: number;
   verbose: boolean;
+  strict: boolean;
 }
 
 function parse(): Args {
@@ -31,6 +32,7 @@ function parse(): Args {
       ticks: { type: 'string' },
       'liveness-ticks': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
+      strict: { type: 'boolean' },
     },
     strict: true,
   });
@@ -50,13 +52,14 @@ function parse(): Args {
     ticks: int(values.ticks, DEFAULT_TICKS, 'ticks'),
     livenessTicks: int(values['liveness-ticks'], DEFAULT_LIVENESS_TICKS, 'liveness-ticks'),
     verbose: values.verbose ?? false,
+    strict: values.strict ?? false,
   };
 }
 
 async function main(): Promise<number> {
   const a = parse();
   if (a.seed !== undefined) {
-    const r = await simulate({ seed: a.seed, nodes: a.nodes[0]!, ticks: a.ticks, livenessTicks: a.livenessTicks, ...(a.verbose ? { sink: (l: string) => console.log(l) } : {}) });
+    const r = await simulate({ seed: a.seed, nodes: a.nodes[0]!, ticks: a.ticks, livenessTicks: a.livenessTicks, strict: a.strict, ...(a.verbose ? { sink: (l: string) => console.log(l) } : {}) });
     print(r);
     return r.ok ? 0 : 1;
   }
@@ -64,11 +67,13 @@ async function main(): Promise<number> {
   let events = 0;
   let inconclusive = 0;
   const failures: SimResult[] = [];
+  const known = new Map<string, string[]>();
   for (let k = 0; k < a.seeds; k++) {
     const seed = seedName(a.from + k);
     const nodes = a.nodes[k % a.nodes.length]!;
-    const r = await simulate({ seed, nodes, ticks: a.ticks, livenessTicks: a.livenessTicks });
+    const r = await simulate({ seed, nodes, ticks: a.ticks, livenessTicks: a.livenessTicks, strict: a.strict });
     events += r.events;
+    for (const id of Object.keys(r.knownBugs)) known.set(id, [...(known.get(id) ?? []), `${seed}/${nodes}`]);
     inconclusive += r.inconclusive;
     if (!r.ok) {
       failures.push(r);
@@ -81,10 +86,12 @@ async function main(): Promise<number> {
   }
   console.log(`done: seeds=${a.seeds} nodes=${a.nodes.join('|')} ticks=${a.ticks} events=${events} violations=${failures.length} inconclusive=${inconclusive}`);
   for (const f of failures) console.log(`  FAILED seed ${f.seed} nodes ${f.nodes}: ${f.violation?.message.split('\n')[0]}`);
+  for (const [id, seeds] of known) console.log(`  known bug ${id}: hit in ${seeds.length} seeds, e.g. ${seeds.slice(0, 5).join(' ')}`);
   return failures.length === 0 ? 0 : 1;
 }
 
 function print(r: SimResult): void {
+  for (const [id, n] of Object.entries(r.knownBugs)) console.log(`known bug ${id}: ${n} hits (tolerated; --strict fails on them)`);
   if (!r.ok) console.log(failureReport(r));
   else console.log(`seed ${r.seed} (nodes ${r.nodes}) ok\nprofile: ${r.profile}\nsummary: ${r.summary}\ntrace hash: ${r.traceHash}`);
 }

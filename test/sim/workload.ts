@@ -38,8 +38,9 @@ export interface OpRecord {
 export class History {
   private position = 0;
   readonly ops: OpRecord[] = [];
-  /** The highest log index of an acknowledged proposal. */
+  /** The highest log index of an acknowledged proposal, and how many there are. */
   maxAcked = 0;
+  ackedCount = 0;
 
   invoke(client: number, key: string, kind: OpKind, input: RegisterInput, node: number): OpRecord {
     const rec: OpRecord = { id: this.ops.length, client, key, kind, input, call: ++this.position, output: undefined, ret: null, status: 'pending', node };
@@ -53,7 +54,10 @@ export class History {
     if (status === 'ok') {
       rec.output = output;
       rec.ret = ++this.position;
-      if (rec.index !== undefined) this.maxAcked = Math.max(this.maxAcked, rec.index);
+      if (rec.index !== undefined) {
+        this.maxAcked = Math.max(this.maxAcked, rec.index);
+        this.ackedCount++;
+      }
     }
     if (error !== undefined) rec.error = error;
   }
@@ -174,15 +178,13 @@ class Client {
         if (rec.status !== 'pending') return;
         if ((err instanceof NotLeaderError || err instanceof NotRunningError) && left > 1) {
           const leader = err instanceof NotLeaderError && err.leaderId !== undefined ? Number(err.leaderId.slice(1)) : undefined;
-          const next = leader ?? (node + 1 + this.rng.int(this.env.nodes.length - 1)) % this.env.nodes.length;
+          const others = this.env.nodes.length - 1;
+          const next = leader ?? (others === 0 ? node : (node + 1 + this.rng.int(others)) % this.env.nodes.length);
           this.hint = next;
           return this.attempt(rec, next, left - 1, done);
         }
         done();
-        // Refused before anything was appended: no effect. Otherwise a write may still commit.
-        const definite = err instanceof NotLeaderError || err instanceof NotRunningError || err instanceof RejectedError;
-        const name = err instanceof Error ? err.name : 'Error';
-        this.finish(rec, definite || rec.input.kind === 'get' ? 'fail' : 'unknown', undefined, name);
+        this.finish(rec, failureStatus(rec, err), undefined, err instanceof Error ? err.name : 'Error');
       },
     );
   }
@@ -215,6 +217,36 @@ class Client {
     const expect = seen !== undefined && this.rng.chance(3, 4) ? seen : this.written.length > 1 && this.rng.chance(1, 2) ? this.rng.pick(this.written) : null;
     return { kind: 'cas', expect, value };
   }
+}
+
+/** Refused before anything was appended: no effect. Otherwise a write may still commit. */
+function failureStatus(rec: OpRecord, err: unknown): 'fail' | 'unknown' {
+  const definite = err instanceof NotLeaderError || err instanceof NotRunningError || err instanceof RejectedError;
+  return definite || rec.input.kind === 'get' ? 'fail' : 'unknown';
+}
+
+/**
+ * One operation issued by a test script on a chosen server, without retries; recorded in the
+ * history like any client's. Resolves with the record once it completed.
+ */
+export function scriptedOp(env: WorkloadEnv, client: number, node: number, kind: OpKind, key: string, input: RegisterInput): Promise<OpRecord> {
+  const rec = env.history.invoke(client, key, kind, input, node);
+  env.note(`script c${client} #${rec.id} ${kind} ${key} ${describeInput(input)} @n${node}`);
+  const finish = (status: Exclude<OpStatus, 'pending'>, output?: RegisterOutput, error?: string): OpRecord => {
+    env.history.complete(rec, status, output, error);
+    env.note(`script c${client} #${rec.id} ${status}${output === undefined ? '' : ` ${describeOutput(output)}`}${error === undefined ? '' : ` (${error})`}`);
+    return rec;
+  };
+  return env.nodes[node]!.call((host, fsm) => perform(rec, host, fsm)).then(
+    (r) => {
+      if (r.index !== undefined && r.term !== undefined) {
+        rec.index = r.index;
+        rec.term = r.term;
+      }
+      return finish('ok', r.output);
+    },
+    (err: unknown) => finish(failureStatus(rec, err), undefined, err instanceof Error ? err.name : 'Error'),
+  );
 }
 
 interface Performed {

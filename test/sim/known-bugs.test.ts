@@ -1,0 +1,65 @@
+// Minimal reproductions of bugs the simulation found in consensus/ and raft-wal-ts, reported and
+// not fixed yet. Each is `it.fails`: it asserts the correct behaviour, fails today, and will
+// start "failing to fail" the day the fix lands — then drop the `.fails` (and the entry in
+// known-bugs.ts).
+import { openWal } from 'raft-wal-ts';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../consensus/raft/index.ts';
+import { ManualScheduler } from './manual-scheduler.ts';
+import { Scenario } from './scenario.ts';
+import { SimDisk } from './sim-disk.ts';
+
+describe('known bugs (reported, it.fails until fixed)', () => {
+  it.fails('raft-wal-ts: openWal after a crash during the very first meta write (only wal-meta.tmp on disk) opens an empty log', async () => {
+    const m = new ManualScheduler();
+    const disk = new SimDisk(m, 0, createRng('wal-meta-tmp'), { syncLatencyUs: [10, 10], writeFailPpm: 0, syncFailPpm: 0, crashDuringSyncPpm: 0, reorderDirOps: false });
+    const vfs = disk.vfs();
+    await vfs.mkdirp('wal');
+    await vfs.create('wal', 'wal-meta.tmp'); // the temp file's directory entry reached the disk...
+    await m.settle(vfs.syncDir('wal'));
+    disk.crash('lose'); // ...and the process died before wal-meta existed
+    const wal = await m.settle(openWal('wal', { vfs: disk.vfs(), preallocate: false }));
+    expect(wal.lastIndex()).toBe(0);
+  });
+
+  it.fails('consensus/host: a failed background snapshot write stops the host without an unhandled rejection', async () => {
+    const t = Scenario.start({
+      name: 'snapshot write EIO',
+      nodes: 1,
+      strict: true,
+      profile: (p) => ({ ...p, raft: { ...p.raft, snapshotThreshold: 8, snapshotTrailing: 2 }, faults: { ...p.faults, downMs: [10, 10] } }),
+    });
+    await t.elect();
+    t.node(0).disk.failNextWrite(/raft\/snapshots\/snap-.*\.tmp$/);
+    await t.writes(20);
+    const r = await t.finish();
+    expect(r.violation?.message).toBeUndefined();
+  });
+
+  it.fails('consensus/raft: a lease read stays linearizable when a follower restarts within the lease', async () => {
+    // Three servers, no drift, bounded delays. L leads with A and B; B is cut off from L and
+    // campaigns, but A (in L's lease) refuses it. A then crashes and restarts at once — and
+    // while L's lease (granted by A's last acknowledgement) still runs, the restarted A, which
+    // has forgotten it heard from L, grants B's (pre-)vote. B is elected and commits v2; L
+    // still answers a lease read with v1.
+    const t = Scenario.start({ name: 'lease restart a', nodes: 3, clients: false, profile: (p) => ({ ...p, raft: { ...p.raft, leaseTicks: 9 } }) });
+    const l = await t.elect();
+    const a = (l + 1) % 3;
+    const b = (l + 2) % 3;
+    expect((await t.op(l, 'put', 'k', 'v1')).status).toBe('ok');
+    t.sim.net.block(l, b);
+    t.sim.net.block(b, l);
+    await t.until('B campaigns', () => t.node(b).host?.status().role === 'preCandidate', 2_000);
+    await t.runFor(95);
+    t.sim.net.block(l, a); // L's next heartbeat would renew A's memory of L after the restart
+    t.crash(a, 'keep');
+    await t.restart(a);
+    await t.until('B leads', () => t.node(b).host?.status().role === 'leader', 400);
+    expect((await t.op(b, 'put', 'k', 'v2')).status).toBe('ok');
+    const read = await t.op(l, 'lease', 'k');
+    t.heal();
+    const r = await t.finish();
+    expect(read.output).not.toEqual({ kind: 'get', value: 'v1' });
+    expect(r.violation?.message).toBeUndefined();
+  });
+});
