@@ -30,6 +30,8 @@ export interface ClusterOpsDeps {
   readonly dataDir: string;
   readonly debugConfig: Readonly<Record<string, unknown>>;
   readonly coordinate: () => Coordinate | null;
+  /** Server id → node name learned from hellos, for servers the catalog does not name yet. */
+  readonly knownNames: ReadonlyMap<string, string>;
   readonly localCounts: () => { readonly services: number; readonly checks: number; readonly ttlChecks: number };
   /** Leaves the Raft configuration; the shutdown that follows is the server's business. */
   readonly leave: () => Promise<void>;
@@ -46,7 +48,7 @@ export class ServerClusterOps implements AgentClusterOps {
       state,
       datacenter: self.datacenter,
       version: self.version,
-      knownNames: new Map([[self.id, self.nodeName]]),
+      knownNames: this.deps.knownNames,
     };
   }
 

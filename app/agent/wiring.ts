@@ -69,10 +69,13 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
     unwrap(await gateway.apply(command, encodeCommand(command), token || config.acl.tokens.agent));
   /** Leader housekeeping and this server's own coordinate are the cluster's own writes. */
   const applyAsServer = async (command: Command): Promise<unknown> => unwrap(await gateway.applyAsServer(command, encodeCommand(command)));
+  /** Peers' node names as they told us (members name servers the catalog does not know yet). */
+  const peerNames = new Map<string, string>([[deps.nodeId, config.nodeName]]);
   const hello = async (address: string): Promise<Extract<AppResponse, { kind: 'hello' }>> => {
     const raw = await transport.request(address, encodeFrame({ kind: 'hello' }), { channel: RpcChannel.App, timeoutMs: HELLO_TIMEOUT_MS });
     const decoded = decodeFrame<AppResponse>(raw);
     if (!decoded.ok || decoded.header.kind !== 'hello') throw new Error(`unexpected hello answer from ${address}`);
+    peerNames.set(decoded.header.id, decoded.header.nodeName);
     return decoded.header;
   };
   const peers = () => host.status().configuration.servers.filter((s) => s.id !== deps.nodeId).map((s) => ({ id: s.id, address: s.address }));
@@ -98,6 +101,7 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
     host, transport, gateway, state: state.store, dataDir: deps.dataDir, debugConfig: debugConfig(config, deps.nodeId, deps.dataDir),
     self: { id: deps.nodeId, nodeName: config.nodeName, address: `${config.advertiseAddr}:${config.serverPort}`, datacenter: config.datacenter, version: deps.version },
     coordinate: () => coordinates.current(),
+    knownNames: peerNames,
     localCounts: () => {
       const checks = agent?.checks() ?? [];
       return { services: agent?.services().length ?? 0, checks: checks.length, ttlChecks: checks.filter((c) => c.type === 'ttl').length };
