@@ -37,7 +37,7 @@ export async function applyAcl<C extends AclCommand>(c: Ctx, command: C): Promis
   return result as Success<C>;
 }
 
-const links = (list: readonly { ID?: string | undefined; Name?: string | undefined }[] | null | undefined): AclLinkSpec[] =>
+export const linkSpecs = (list: readonly { ID?: string | undefined; Name?: string | undefined }[] | null | undefined): AclLinkSpec[] =>
   (list ?? []).map((l) => ({ id: l.ID ?? '', name: l.Name ?? '' }));
 
 export function serviceIdentities(list: TokenBody['ServiceIdentities']): ServiceIdentitySpec[] | null {
@@ -47,8 +47,6 @@ export function serviceIdentities(list: TokenBody['ServiceIdentities']): Service
 export function nodeIdentities(list: TokenBody['NodeIdentities']): NodeIdentitySpec[] | null {
   return list === undefined || list === null ? null : list.map((n) => ({ nodeName: n.NodeName ?? '', datacenter: n.Datacenter ?? '' }));
 }
-
-export { links as linkSpecs };
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const TOKEN_DECODE = 'Token decoding failed: ';
@@ -89,8 +87,8 @@ export function tokenRequest(body: TokenBody, accessorId: string): { readonly to
       accessorId,
       secretId: body.SecretID ?? '',
       description: body.Description ?? '',
-      policies: links(body.Policies),
-      roles: links(body.Roles),
+      policies: linkSpecs(body.Policies),
+      roles: linkSpecs(body.Roles),
       serviceIdentities: serviceIdentities(body.ServiceIdentities),
       nodeIdentities: nodeIdentities(body.NodeIdentities),
       local: body.Local ?? false,
