@@ -63,6 +63,8 @@ export const MAX_PENDING_PROPOSALS = 65_536;
 export const MAX_PENDING_READS = 16_384;
 /** Entries per Fsm.apply call: one SQLite transaction stays a bounded amount of work. */
 export const MAX_APPLY_BATCH = 1_024;
+/** How long a user restore waits for a quorum to install the snapshot before giving up. */
+export const RESTORE_CONFIRM_TIMEOUT_MS = 15 * 60_000;
 /** Snapshot streams running at once; more followers wait for a later request of the core. */
 export const MAX_SNAPSHOT_STREAMS = 2;
 
@@ -189,6 +191,8 @@ export class RaftHost {
   private failure: Error | undefined;
   /** Set while a user snapshot restore runs: proposals are refused; `fsmBusy` while the FSM loads it. */
   private restoring: { fsmBusy: Promise<void> | undefined } | undefined;
+  /** The loop is restoring the FSM from a snapshot sent by the leader (see answerHeartbeats). */
+  private installing = false;
   /** Callers of whenBetweenReadies still waiting; failed if the host stops first. */
   private readonly betweenWaiters = new Set<{ reject: (err: Error) => void }>();
 
@@ -351,8 +355,26 @@ export class RaftHost {
     } finally {
       this.restoring = undefined;
     }
-    await this.barrier();
+    await this.confirmRestore();
     return { index: meta.index, term: meta.term };
+  }
+
+  /**
+   * Waits for an entry after a user snapshot to commit: followers first stream and install the
+   * whole snapshot, which may take much longer than one operation's deadline, so a barrier that
+   * timed out is followed by another (it stays in the log and commits with the next).
+   */
+  private async confirmRestore(): Promise<void> {
+    const deadline = this.opts.clock.now() + RESTORE_CONFIRM_TIMEOUT_MS;
+    // Bounded by the deadline: each pass waits at most one operation timeout.
+    for (;;) {
+      try {
+        await this.barrier();
+        return;
+      } catch (err) {
+        if (!(err instanceof TimeoutError) || this.opts.clock.now() >= deadline) throw err;
+      }
+    }
   }
 
   /**
@@ -520,6 +542,27 @@ export class RaftHost {
         if (m.type !== 'snapshot') this.core.step(m);
       }
     });
+    if (this.installing) this.answerHeartbeats(messages);
+  }
+
+  /**
+   * While the loop installs a snapshot (seconds for a large state) the core's answers wait for
+   * the next Ready, and a leader that hears from no quorum steps down. Heartbeats are answered
+   * here instead, exactly as the core answers them: only at the core's current term, only to
+   * the leader it follows (the heartbeat was stepped first). A duplicate answer later is
+   * harmless (acknowledgements are idempotent).
+   */
+  private answerHeartbeats(messages: readonly Message[]): void {
+    const s = this.guard(() => this.core.status());
+    if (s === undefined || s.role !== 'follower' || s.leader === null) return;
+    const replies: Message[] = [];
+    for (const m of messages) {
+      if (m.type === 'heartbeat' && m.term === s.term && m.from === s.leader) {
+        replies.push({ type: 'heartbeatResp', from: this.id as NodeId, to: m.from, term: m.term, context: m.context });
+      }
+    }
+    const address = this.addresses.get(s.leader);
+    if (replies.length > 0 && address !== undefined) this.opts.transport.send({ id: s.leader, address }, replies);
   }
 
   private scheduleTick(): void {
@@ -731,9 +774,11 @@ export class RaftHost {
       // A user restore on the leader loaded the FSM before the core adopted the snapshot.
       if (this.opts.fsm.applied().index !== meta.index) {
         const reader = await this.opts.snapshots.open(snapshotName(meta.index, meta.term));
+        this.installing = true;
         try {
           await this.opts.fsm.restore(reader.chunks(), { index: meta.index, term: meta.term });
         } finally {
+          this.installing = false;
           await reader.close();
         }
         this.opts.observer?.snapshot?.('installed', this.opts.clock.now() - started);

@@ -1,12 +1,12 @@
 // Benchmark (not part of the test run): restore a snapshot of N keys (default 1 000 000) into a
 // real cluster over HTTP and report the time and each server's peak RSS (VmHWM).
 //
-//   npx tsx test/cluster/bench-snapshot-restore.ts [keys] [servers]
+//   npx tsx test/cluster/bench-snapshot-restore.ts [keys] [servers] [raft_multiplier]
 //
 // The archive is built offline through the real storage FSM and archive writer (writing a
 // million keys through the API would measure the write path instead), then PUT to a follower
 // (or the only server), which streams it to a temp file, verifies it and hands it to Raft.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,12 +56,15 @@ function peakRssMb(pid: number | undefined): number {
 async function main(): Promise<void> {
   const keys = Number(process.argv[2] ?? 1_000_000);
   const size = Number(process.argv[3] ?? 1);
+  const multiplier = Number(process.argv[4] ?? 1);
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ performance: { raft_multiplier: multiplier } }));
   try {
     let t = performance.now();
     const archive = await buildArchive(keys, dir);
     console.log(`built ${keys} keys: ${(statSync(archive).size / 1e6).toFixed(1)} MB archive in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const cluster = await startCluster({ size });
+    const cluster = await startCluster({ size, extraArgs: ['-config-file', config] });
     try {
       const leader = await cluster.leader();
       const target = size > 1 ? (await cluster.followers())[0]! : leader;
@@ -70,7 +73,8 @@ async function main(): Promise<void> {
       const res = await fetch(target.url('/v1/snapshot'), { method: 'PUT', body: Readable.toWeb(createReadStream(archive)) as never, duplex: 'half' } as RequestInit);
       const text = await res.text();
       const restoreS = (performance.now() - t) / 1000;
-      if (res.status !== 200) throw new Error(`restore failed (${res.status}): ${text}`);
+      // A restore answered with an error may still have been installed; report both.
+      if (res.status !== 200) console.log(`restore answered ${res.status} after ${restoreS.toFixed(1)} s: ${text}`);
       for (const s of cluster.servers) {
         await waitFor(async () => {
           const r = await fetch(s.url(`/v1/kv/bench/${String(keys - 1).padStart(8, '0')}?stale`));
