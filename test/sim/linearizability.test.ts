@@ -2,7 +2,7 @@
 // histories, and against a brute-force search over all orders on small random histories.
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../consensus/raft/index.ts';
-import { checkLinearizable, registerModel, type RegisterInput, type RegisterOp, type RegisterOutput } from '../support/linearizability.ts';
+import { checkLinearizable, pruneUnobservedWrites, registerModel, type RegisterInput, type RegisterOp, type RegisterOutput } from '../support/linearizability.ts';
 
 let nextId = 0;
 function op(call: number, ret: number | null, input: RegisterInput, output?: RegisterOutput): RegisterOp {
@@ -58,6 +58,18 @@ describe('checkLinearizable (register)', () => {
     expect(checkLinearizable(registerModel, h).ok).toBe(false);
   });
 
+  it('pruning unknown writes nobody observed keeps the verdict (brute force on random histories with CAS)', () => {
+    const rng = createRng('lin-prune');
+    let pruned = 0;
+    for (let k = 0; k < 400; k++) {
+      const h = randomHistory(rng, true);
+      const p = pruneUnobservedWrites(h);
+      pruned += h.length - p.length;
+      expect(bruteForce(p), JSON.stringify(h)).toBe(bruteForce(h));
+    }
+    expect(pruned).toBeGreaterThan(50);
+  });
+
   it('agrees with a brute-force search on small random histories', () => {
     const rng = createRng('lin-diff');
     let refuted = 0;
@@ -71,17 +83,22 @@ describe('checkLinearizable (register)', () => {
   });
 });
 
-/** Up to 6 overlapping operations with outputs drawn at random (some impossible). */
-function randomHistory(rng: Rng): RegisterOp[] {
+/**
+ * Up to 6 overlapping operations with outputs drawn at random (some impossible). Written values
+ * are unique (`<letter><op number>`); outputs name values of other operations or null.
+ */
+function randomHistory(rng: Rng, withCas = false): RegisterOp[] {
   const n = 2 + rng.int(5);
-  const values = ['a', 'b', 'c'];
+  const value = (): string | null => (rng.chance(1, 4) ? null : `v${rng.int(n)}`);
   return Array.from({ length: n }, (_, i) => {
     const call = rng.int(20) * 2 + 1;
-    const ret = rng.chance(1, 6) ? null : call + 1 + rng.int(12) * 2;
-    const v = values[rng.int(values.length)]!;
-    const pick = (): string | null => (rng.chance(1, 4) ? null : values[rng.int(values.length)]!);
-    if (rng.chance(1, 2)) return { id: i, client: i, input: put(`${v}${i}`), output: ret === null ? undefined : prev(pick()), call, ret };
-    return { id: i, client: i, input: get, output: ret === null ? undefined : got(rng.chance(1, 2) ? `${v}${rng.int(n)}` : null), call, ret };
+    const ret = rng.chance(1, withCas ? 3 : 6) ? null : call + 1 + rng.int(12) * 2;
+    const kind = rng.int(withCas ? 3 : 2);
+    if (kind === 0) return { id: i, client: i, input: put(`v${i}`), output: ret === null ? undefined : prev(value()), call, ret };
+    if (kind === 1) return { id: i, client: i, input: get, output: ret === null ? undefined : got(value()), call, ret };
+    const input: RegisterInput = { kind: 'cas', expect: value(), value: `v${i}` };
+    const output: RegisterOutput | undefined = ret === null ? undefined : { kind: 'cas', ok: rng.chance(1, 2), prev: value() };
+    return { id: i, client: i, input, output, call, ret };
   });
 }
 

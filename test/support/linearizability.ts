@@ -221,6 +221,30 @@ export type RegisterOutput =
 
 export type RegisterOp = Operation<RegisterInput, RegisterOutput>;
 
+/**
+ * Drops the unknown-outcome writes nothing can depend on: a put or CAS with no response whose
+ * value no operation ever observed (as a read value or a prev) and no CAS ever expected.
+ * Sound for registers with unique written values: take any linearization that includes such a
+ * write w. Every operation linearized after w, until a write overwrites w's value, must be an
+ * unknown one — a known one would have observed the value — and none of them can be a CAS that
+ * succeeded on it (none expects it); the failed CASes changed nothing. Removing w and those
+ * failed unknown CASes leaves every later state, hence every observation, unchanged. So the
+ * history is linearizable exactly when the pruned one is. Each such write otherwise doubles
+ * the states the search may have to visit.
+ */
+export function pruneUnobservedWrites(history: readonly RegisterOp[]): RegisterOp[] {
+  const seen = new Set<string>();
+  for (const o of history) {
+    const out = o.output;
+    if (out !== undefined) {
+      if (out.kind === 'get' && out.value !== null) seen.add(out.value);
+      if (out.kind !== 'get' && out.prev !== null) seen.add(out.prev);
+    }
+    if (o.input.kind === 'cas' && o.input.expect !== null) seen.add(o.input.expect);
+  }
+  return history.filter((o) => o.ret !== null || o.input.kind === 'get' || seen.has(o.input.value));
+}
+
 /** A register that starts empty (null). Values should be unique per write for a sharp check. */
 export const registerModel: Model<string | null, RegisterInput, RegisterOutput> = {
   init: null,
