@@ -22,7 +22,16 @@ export async function agentCommand(argv: readonly string[]): Promise<number> {
   const logger = createLogger({ level: config.logLevel, json: config.logJson, node: config.nodeName });
   let server: RunningServer;
   try {
-    server = await startServer(config, logger);
+    // Reload (PUT /v1/agent/reload, SIGHUP) re-reads the same flags and files. A bad file is an
+    // error for the caller and changes nothing; what can change live (the log level) is applied.
+    const reloadConfig = async (): Promise<void> => {
+      const again = loadConfig({ argv, env: process.env, readFile: (p) => readFileSync(p, 'utf8'), hostname: hostname() });
+      if (!again.ok) throw new Error(`Failed reloading config: ${again.error}`);
+      logger.level = again.config.logLevel;
+      logger.info({ level: again.config.logLevel }, 'configuration reloaded');
+    };
+    server = await startServer(config, logger, { reloadConfig });
+    process.on('SIGHUP', () => void reloadConfig().catch((err) => logger.error({ err }, 'reload failed')));
   } catch (err) {
     logger.fatal({ err }, 'agent failed to start');
     return 1;

@@ -36,7 +36,10 @@ describe('server lifecycle', () => {
   it('without quorum: writes and default reads fail with "No cluster leader", stale reads still answer', async () => {
     const leader = await cluster.leader();
     expect((await put(leader, 'life/q', 'kept')).status).toBe(200);
-    const [survivor, ...rest] = cluster.servers;
+    // The survivor is a follower: its writes wait for a leader that never comes. (A leader that
+    // loses its quorum answers an in-flight write with "leadership lost" instead, as Consul does.)
+    const survivor = cluster.servers.find((s) => s !== leader);
+    const rest = cluster.servers.filter((s) => s !== survivor);
     // Make sure the survivor has applied the write before the others go away.
     await waitFor(async () => ((await fetch(survivor!.url('/v1/kv/life/q?stale'))).status === 200 ? true : undefined), { timeoutMs: 10_000 });
     for (const s of rest) await s.kill();
