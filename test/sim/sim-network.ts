@@ -190,6 +190,21 @@ export class SimNetwork {
   endpoint(node: number): SimTransport | undefined {
     return this.endpoints[node];
   }
+
+  /**
+   * A server's process died but its machine did not: the kernel resets its connections, so
+   * each peer's requests waiting on it fail (TransportError) one delivery delay later — if the
+   * reset can cross the link. After a power loss nothing is sent and they wait for their timeout.
+   */
+  resetConnectionsTo(node: number): void {
+    for (let peer = 0; peer < this.size; peer++) {
+      const t = this.endpoints[peer];
+      if (t === undefined || peer === node) continue;
+      this.sched.at(this.sched.now() + this.delay(), peer, 'reset', () => `${node}>${peer} connection reset`, () => {
+        if (this.linkUp(node, peer)) t.connectionReset(addressOf(node));
+      });
+    }
+  }
 }
 
 interface PendingRequest {
@@ -252,6 +267,11 @@ export class SimTransport implements Transport {
 
   disconnect(address: string): void {
     for (const [id, p] of this.pending) if (p.address === address) this.settle(id, new TransportError(`connection to ${address} closed`));
+  }
+
+  /** The peer at `address` reset the connection: its requests in flight fail. */
+  connectionReset(address: string): void {
+    for (const [id, p] of this.pending) if (p.address === address) this.settle(id, new TransportError(`connection to ${address} reset by peer`));
   }
 
   async close(): Promise<void> {

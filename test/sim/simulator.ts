@@ -337,6 +337,7 @@ export class Simulator implements ClusterControl, NodeEvents {
     this.checker.crashing(node);
     this.faulted.delete(node);
     n.crash(mode);
+    if (mode !== 'lose') this.net.resetConnectionsTo(node);
     this.note(`crash n${node} (${why}), disk keeps: ${mode}`);
   }
 
