@@ -1,6 +1,7 @@
 // /v1/agent/metrics: JSON unless Prometheus is asked for, by ?format=prometheus or by an
 // Accept header naming the Prometheus text format or OpenMetrics (what a scraper sends).
 import type { Context } from 'hono';
+import { requireAcl } from '../acl/enforce.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { internalError } from '../lib/errors.ts';
@@ -23,6 +24,7 @@ export function requestedExposition(format: string | undefined, accept: string |
 }
 
 export const metrics: AppRouteHandler<MetricsRoute> = async (c) => {
+  requireAcl(c, 'agentRead', c.var.services.info.nodeName);
   const exposition = requestedExposition(c.req.query('format'), c.req.header('accept'));
   const services = metricsServices(c);
   if (exposition === null) return sendJson(c, await services.summary());

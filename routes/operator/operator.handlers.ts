@@ -2,6 +2,7 @@
 // parse(), the query parameters, the body, then the RPC (forwarded to the leader by app/).
 import type { Context } from 'hono';
 import { watchFor } from '../../storage/state-store.ts';
+import { requireAcl } from '../acl/enforce.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { badRequest, HttpError, internalError } from '../lib/errors.ts';
@@ -46,6 +47,7 @@ export function operatorServices(c: Ctx): OperatorServices {
 export const raftConfiguration: AppRouteHandler<RaftConfigurationRoute> = async (c) => {
   requireLocalDatacenter(c);
   const options = requireQueryOptions(c);
+  requireAcl(c, 'operatorRead');
   const view = await operatorServices(c).raftConfiguration(options.consistency === 'stale');
   return sendJson(c, toRaftConfigurationJson(view));
 };
@@ -57,6 +59,7 @@ export const raftPeer: AppRouteHandler<RaftPeerRoute> = async (c) => {
   const hasAddress = params.has('address');
   if (!hasId && !hasAddress) throw badRequest("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove");
   if (hasId && hasAddress) throw badRequest('Must specify only one of ?id or ?address');
+  requireAcl(c, 'operatorWrite');
   await operatorServices(c).removeRaftPeer(hasId ? { id: params.get('id') ?? '' } : { address: params.get('address') ?? '' });
   return c.body(null, 200);
 };
@@ -64,6 +67,7 @@ export const raftPeer: AppRouteHandler<RaftPeerRoute> = async (c) => {
 export const transferLeader: AppRouteHandler<TransferLeaderRoute> = async (c) => {
   requireLocalDatacenter(c);
   const id = new URL(c.req.url).searchParams.get('id') ?? '';
+  requireAcl(c, 'operatorWrite');
   await operatorServices(c).transferLeader(id === '' ? undefined : id);
   return sendJson(c, { Success: true });
 };
@@ -71,6 +75,7 @@ export const transferLeader: AppRouteHandler<TransferLeaderRoute> = async (c) =>
 export const autopilotGet: AppRouteHandler<AutopilotGetRoute> = async (c) => {
   requireLocalDatacenter(c);
   const options = requireQueryOptions(c);
+  requireAcl(c, 'operatorRead');
   await c.var.services.readBarrier(options.consistency);
   return sendJson(c, toAutopilotConfigJson(operatorServices(c).autopilotConfiguration()));
 };
@@ -94,6 +99,7 @@ export const autopilotPut: AppRouteHandler<AutopilotPutRoute> = async (c) => {
     if (!parsed.ok) throw badRequest(`Error parsing cas value: ${parsed.error}`);
     cas = parsed.value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed.value);
   }
+  requireAcl(c, 'operatorWrite');
   const written = await operatorServices(c).setAutopilotConfiguration(config, cas, c.var.query.token);
   return sendJson(c, cas === null ? true : written);
 };
@@ -134,6 +140,7 @@ function autopilotInput(b: AutopilotConfigBody): AutopilotConfigInput {
 export const autopilotHealth: AppRouteHandler<AutopilotHealthRoute> = async (c) => {
   requireLocalDatacenter(c);
   requireQueryOptions(c);
+  requireAcl(c, 'operatorRead');
   const health = await operatorServices(c).autopilotHealth();
   // Consul answers 429 with the same body when the cluster is not healthy.
   return sendJson(c, toAutopilotHealthJson(health), health.healthy ? 200 : (429 as 200));
@@ -142,12 +149,20 @@ export const autopilotHealth: AppRouteHandler<AutopilotHealthRoute> = async (c) 
 export const autopilotState: AppRouteHandler<AutopilotStateRoute> = async (c) => {
   requireLocalDatacenter(c);
   requireQueryOptions(c);
+  requireAcl(c, 'operatorRead');
   return sendJson(c, toAutopilotStateJson(await operatorServices(c).autopilotHealth()));
 };
 
 export const usage: AppRouteHandler<UsageRoute> = async (c) => {
   const state = c.var.services.state;
-  const result = await serveQuery(c, { watch: watchFor.allServiceInstances(), run: () => usageOf(state.allServiceInstances()) });
+  const result = await serveQuery(c, {
+    watch: watchFor.allServiceInstances(),
+    // Checked inside the run, so a blocking query re-checks the token on every wake.
+    run: () => {
+      requireAcl(c, 'operatorRead');
+      return usageOf(state.allServiceInstances());
+    },
+  });
   const meta = c.var.services.readMeta();
   const options = requireQueryOptions(c);
   return sendJson(c, {

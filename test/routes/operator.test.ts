@@ -16,6 +16,7 @@ import type {
 } from '../../routes/operator/operator-services.ts';
 import type { Services } from '../../routes/services.ts';
 import { startRoutesHarness, type RoutesHarness } from '../support/routes-harness.ts';
+import { startAclHarness } from './acl-harness.ts';
 import { parsePrometheusText, sampleValue } from '../unit/app/prometheus-text.ts';
 
 const CONFIG: AutopilotConfigView = {
@@ -262,5 +263,41 @@ describe('/v1/agent/metrics', () => {
     expect(sampleValue(after, 'consul_rpc_queries_blocking')).toBe(0);
     expect(sampleValue(after, 'cairn_http_request_duration_seconds_count', { route: 'unmatched', method: 'GET', code: '404' })).toBe(1);
     expect(sampleValue(after, 'cairn_http_request_duration_seconds_count', { route: '/v1/kv/_', method: 'GET', code: '404' })).toBe(1);
+  });
+});
+
+describe('ACLs on the operator surface (default policy deny)', () => {
+  it('needs operator:read / operator:write, acl:write for snapshots and agent:read for metrics', async () => {
+    const a = await startAclHarness({ defaultPolicy: 'deny' });
+    try {
+      const services: Services = Object.assign(Object.create(Object.getPrototypeOf(a.services) as object) as Services, a.services, { operator, metrics });
+      const app = createApp(services);
+      const as = (token: string, path: string, init: RequestInit = {}) => app.request(path, { ...init, headers: { 'X-Consul-Token': token } });
+      const root = await a.bootstrap();
+      const policy = await as(root, '/v1/acl/policy', { method: 'PUT', body: JSON.stringify({ Name: 'ops-read', Rules: 'operator = "read"' }) });
+      expect(policy.status).toBe(200);
+      const { SecretID: reader } = (await (await as(root, '/v1/acl/token', { method: 'PUT', body: JSON.stringify({ Policies: [{ Name: 'ops-read' }] }) })).json()) as { SecretID: string };
+      expect((await as(reader, '/v1/operator/raft/configuration')).status).toBe(200);
+      expect((await as(reader, '/v1/operator/autopilot/health')).status).toBe(429);
+      const denied: [string, RequestInit, string][] = [
+        ['/v1/operator/raft/peer?id=b', { method: 'DELETE' }, 'operator:write'],
+        ['/v1/operator/raft/transfer-leader', { method: 'POST' }, 'operator:write'],
+        ['/v1/operator/autopilot/configuration', { method: 'PUT', body: '{}' }, 'operator:write'],
+        ['/v1/snapshot', {}, 'acl:write'],
+        ['/v1/snapshot', { method: 'PUT', body: new Uint8Array([1]) }, 'acl:write'],
+        ['/v1/agent/metrics', {}, 'agent:read'],
+      ];
+      for (const [path, init, permission] of denied) {
+        const res = await as(reader, path, init);
+        expect(res.status, path).toBe(403);
+        expect(await res.text(), path).toContain(`lacks permission '${permission}'`);
+      }
+      expect(operator.calls).toEqual(['config stale=false']);
+      expect(operator.restored).toEqual([]);
+      expect((await as(root, '/v1/snapshot')).status).toBe(200);
+      expect((await as(root, '/v1/agent/metrics')).status).toBe(200);
+    } finally {
+      a.close();
+    }
   });
 });
