@@ -2,6 +2,7 @@
 // behind them (autopilot, tombstone reaping, cluster gauges). server.ts calls these at the
 // right moments: metrics before the disk opens (the WAL's Vfs is timed), the rest once the
 // Raft host exists.
+import { join } from 'node:path';
 import type { Clock } from '../consensus/host/clock.ts';
 import type { Fsm } from '../consensus/host/fsm.ts';
 import type { LeaderInfo, RaftHost } from '../consensus/host/raft-host.ts';
@@ -141,7 +142,7 @@ export function wireOperations(deps: OperationsDeps): Operations {
     host,
     transport: deps.transport,
     clock,
-    tmpDir: `${deps.dataDir}/tmp`,
+    tmpDir: join(deps.dataDir, 'snapshot-tmp'),
     logger: logger.child({ component: 'snapshot' }),
     readMeta: deps.readMeta,
     afterRestore: () => {

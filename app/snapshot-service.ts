@@ -1,5 +1,5 @@
 // Snapshot save and restore behind /v1/snapshot (Consul's snapshot endpoint). Everything goes
-// through files in <data-dir>/tmp, so memory stays flat whatever the state's size:
+// through files in <data-dir>/snapshot-tmp, so memory stays flat whatever the state's size:
 //   save:    capture the FSM at its applied index → state file → archive file (gzip'd tar) →
 //            streamed to the client; on a follower without ?stale, the leader builds the
 //            archive and the follower streams it from there in chunks (Operator channel).
