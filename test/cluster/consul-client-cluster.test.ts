@@ -149,7 +149,7 @@ describe('concurrency across servers', () => {
         inside++;
         maxInside = Math.max(maxInside, inside);
         holders.push(`w${w}`);
-        const seen = (await consul.kv.get({ key: 'mutex', consistent: true } as never)) as { Session: string };
+        const seen = (await consul.kv.get({ key: 'mutex', consistent: true } as never)) as unknown as { Session: string };
         expect(seen.Session).toBe(ID);
         inside--;
         expect(await consul.kv.set({ key: 'mutex', value: '', release: ID })).toBe(true);
