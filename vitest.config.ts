@@ -43,6 +43,19 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'jepsen',
+          include: ['test/jepsen/**/*.test.ts'],
+          // A short, seeded fault schedule against real 3- and 5-server clusters (the long run is
+          // `npm run jepsen`). One file at a time: each owns the whole machine's two cores.
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });

@@ -3,9 +3,11 @@
 // the same connection. A peer's connection is re-dialled with capped exponential backoff after
 // a failure. Raft batches sent while the peer is backing off are dropped at once (Raft
 // retransmits; stale heartbeats are worthless), requests fail fast with TransportError.
+// Outgoing connections leave from the bind address, as Consul's do, so a peer (or a
+// fault-injecting proxy in tests) sees which server dialled by the source address.
 // Frame format and authentication: frame.ts and frame-auth.ts.
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
 import type { CancelTimer, Clock } from './clock.ts';
 import { decodeBatch, encodeBatch } from './codec.ts';
 import { RemoteError, ShutdownError, TimeoutError, TransportError } from './errors.ts';
@@ -195,7 +197,8 @@ export class TcpTransport implements Transport {
 
   private dial(peer: Peer): Connection {
     const { host, port } = parseAddress(peer.address);
-    const socket = connect({ host, port, noDelay: true });
+    const localAddress = sourceAddress(this.opts.bindHost, host);
+    const socket = connect({ host, port, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
     const conn = this.newConnection(socket, 'dialer', peer.address, {
       onOpen: () => {
         peer.failures = 0;
@@ -364,6 +367,23 @@ function sumBytes(parts: readonly Uint8Array[]): number {
   let n = 0;
   for (const p of parts) n += p.byteLength;
   return n;
+}
+
+/**
+ * The address outgoing connections bind to: the bind address when it names one interface of
+ * the peer's address family. Not for a wildcard bind (the kernel chooses), a host name, or a
+ * loopback bind dialling a non-loopback peer (that route could not work).
+ */
+export function sourceAddress(bindHost: string, peerHost: string): string | undefined {
+  const family = isIP(bindHost);
+  if (family === 0 || family !== isIP(peerHost)) return undefined;
+  if (bindHost === '0.0.0.0' || bindHost === '::') return undefined;
+  if (isLoopback(bindHost) && !isLoopback(peerHost)) return undefined;
+  return bindHost;
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
 }
 
 /** "host:port", with IPv6 hosts in brackets. */
