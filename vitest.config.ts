@@ -32,6 +32,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The committed OpenAPI document and SDK types against the routes, and a real validator.
+        test: { name: 'openapi', include: ['test/openapi/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        extends: true,
         test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts', 'test/client/**/*.test.ts'],
