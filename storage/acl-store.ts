@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { SqliteAclTx, POLICY_COLUMNS, ROLE_COLUMNS, TOKEN_COLUMNS, toPolicyRow, toRoleRow, toTokenRow, type PolicyDbRow, type RoleDbRow, type TokenDbRow } from './acl-tx.ts';
 import type { AclReadTx } from './apply/acl-tx.ts';
 import type { AclLink, AclPolicyRow, AclRoleEntry, AclRoleRow, AclTokenEntry, AclTokenRow } from './acl-entries.ts';
-import type { Sqlite } from './db.ts';
+import { StateDb, type Sqlite } from './db.ts';
 import type { WatchKey } from './types.ts';
 
 export interface AclTokenResult { readonly index: number; readonly token: AclTokenEntry | null }
@@ -52,13 +52,28 @@ function prepare(db: Sqlite) {
 }
 
 export class AclStore {
-  /** Row lookups shared with the appliers (and the leader's pre-Raft checks). */
-  readonly rows: AclReadTx;
-  private readonly q: ReturnType<typeof prepare>;
+  private r: AclReadTx;
+  private q: ReturnType<typeof prepare>;
 
-  constructor(db: Sqlite) {
-    this.rows = new SqliteAclTx(db);
-    this.q = prepare(db);
+  /**
+   * Pass the StateDb so the store follows a restore (it re-prepares on the new connection).
+   * A bare connection pins the store to it: after a restore its reads throw (closed handle).
+   */
+  constructor(db: StateDb | Sqlite) {
+    const sqlite = db instanceof StateDb ? db.sqlite : db;
+    this.r = new SqliteAclTx(sqlite);
+    this.q = prepare(sqlite);
+    if (db instanceof StateDb) {
+      db.onSwap((next) => {
+        this.r = new SqliteAclTx(next);
+        this.q = prepare(next);
+      });
+    }
+  }
+
+  /** Row lookups shared with the appliers (and the leader's pre-Raft checks). */
+  get rows(): AclReadTx {
+    return this.r;
   }
 
   /** The raw last Raft index that touched an ACL table (0 if none ever did). */

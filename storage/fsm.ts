@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { applyCommand } from './apply/command.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { decodeCommand } from './commands.ts';
-import type { StateDb } from './db.ts';
+import type { Sqlite, StateDb } from './db.ts';
 import { restoreState, takeSnapshot } from './snapshot.ts';
 import { SqliteStateTx } from './sqlite-state-tx.ts';
 import type { FeedRow } from './types.ts';
@@ -35,27 +35,33 @@ export interface StateFsmOptions {
   readonly onCommit?: (rows: readonly FeedRow[], applied: AppliedPosition) => void;
 }
 
+interface FsmStatements {
+  readonly tx: SqliteStateTx;
+  readonly feed: ChangeFeed;
+  readonly setApplied: Database.Statement;
+  readonly setConfig: Database.Statement;
+  readonly runBatch: Database.Transaction<(batch: readonly FsmEntry[], results: unknown[]) => FeedRow[]>;
+}
+
 export class StateFsm {
   private last: AppliedPosition;
   private restoring = false;
-  private readonly tx: SqliteStateTx;
-  private readonly feed: ChangeFeed;
-  private readonly setApplied: Database.Statement;
-  private readonly setConfig: Database.Statement;
-  private readonly runBatch: Database.Transaction<(batch: readonly FsmEntry[], results: unknown[]) => FeedRow[]>;
+  /** Prepared on the live connection; re-prepared when a restore swaps in a new one. */
+  private s: FsmStatements;
 
   constructor(
     readonly db: StateDb,
     readonly hub: WatchHub = new WatchHub(),
     private readonly options: StateFsmOptions = {},
   ) {
-    const sqlite = db.sqlite;
-    this.tx = new SqliteStateTx(sqlite);
-    this.feed = new ChangeFeed(sqlite);
-    this.setApplied = sqlite.prepare('UPDATE meta SET applied_index = ?, applied_term = ? WHERE id = 1');
-    this.setConfig = sqlite.prepare('UPDATE meta SET raft_config = ? WHERE id = 1');
-    this.runBatch = sqlite.transaction((batch, results) => this.applyInTransaction(batch, results));
-    this.last = readApplied(db);
+    this.s = this.prepare(db.sqlite);
+    this.last = readApplied(db.sqlite);
+    db.onSwap((sqlite) => {
+      this.s = this.prepare(sqlite);
+      this.last = readApplied(sqlite);
+      // Indexes may have gone back: every blocking query returns its current result.
+      this.hub.abandon();
+    });
   }
 
   /** The last applied entry, as durably recorded with its effects. */
@@ -68,7 +74,7 @@ export class StateFsm {
     if (this.restoring) throw new Error('fsm: apply during restore');
     if (batch.length === 0) return [];
     const results: unknown[] = new Array<unknown>(batch.length).fill(undefined);
-    const rows = this.runBatch.immediate(batch, results);
+    const rows = this.s.runBatch.immediate(batch, results);
     const end = batch[batch.length - 1]!;
     this.last = { index: end.index, term: end.term };
     this.hub.publish(rows);
@@ -82,20 +88,32 @@ export class StateFsm {
     return takeSnapshot(this.db, this.last);
   }
 
-  /** Replaces the whole state with a snapshot taken at `at`; wakes every blocking query. */
+  /**
+   * Replaces the whole state with a snapshot taken at `at`. The live state keeps serving reads
+   * while the new one is built; the swap re-prepares this FSM's statements, moves applied()
+   * and wakes every blocking query, all in one synchronous step.
+   */
   async restore(source: AsyncIterable<Uint8Array>, at: AppliedPosition): Promise<void> {
     if (this.restoring) throw new Error('fsm: restore already running');
     this.restoring = true;
     try {
       await restoreState(this.db, source, at);
-      this.last = readApplied(this.db);
-      if (this.last.index !== at.index || this.last.term !== at.term) {
-        throw new Error(`fsm: restored to ${this.last.index}/${this.last.term}, expected ${at.index}/${at.term}`);
-      }
     } finally {
       this.restoring = false;
     }
-    this.hub.abandon();
+    if (this.last.index !== at.index || this.last.term !== at.term) {
+      throw new Error(`fsm: restored to ${this.last.index}/${this.last.term}, expected ${at.index}/${at.term}`);
+    }
+  }
+
+  private prepare(sqlite: Sqlite): FsmStatements {
+    return {
+      tx: new SqliteStateTx(sqlite),
+      feed: new ChangeFeed(sqlite),
+      setApplied: sqlite.prepare('UPDATE meta SET applied_index = ?, applied_term = ? WHERE id = 1'),
+      setConfig: sqlite.prepare('UPDATE meta SET raft_config = ? WHERE id = 1'),
+      runBatch: sqlite.transaction((batch: readonly FsmEntry[], results: unknown[]) => this.applyInTransaction(batch, results)),
+    };
   }
 
   private applyInTransaction(batch: readonly FsmEntry[], results: unknown[]): FeedRow[] {
@@ -106,20 +124,20 @@ export class StateFsm {
       }
       prev = entry;
       // The triggers stamp change-feed rows and table indexes with meta.applied_index.
-      this.setApplied.run(entry.index, entry.term);
+      this.s.setApplied.run(entry.index, entry.term);
       if (entry.kind === 'command') {
-        this.tx.index = entry.index;
-        results[i] = applyCommand(this.tx, decodeCommand(entry.data));
+        this.s.tx.index = entry.index;
+        results[i] = applyCommand(this.s.tx, decodeCommand(entry.data));
       } else if (entry.kind === 'config' && entry.data.length > 0) {
-        this.setConfig.run(Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.length));
+        this.s.setConfig.run(Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.length));
       }
     });
-    return this.feed.drain();
+    return this.s.feed.drain();
   }
 }
 
-function readApplied(db: StateDb): AppliedPosition {
-  const row = db.sqlite.prepare('SELECT applied_index, applied_term FROM meta WHERE id = 1').get() as
+function readApplied(sqlite: Sqlite): AppliedPosition {
+  const row = sqlite.prepare('SELECT applied_index, applied_term FROM meta WHERE id = 1').get() as
     | { applied_index: number; applied_term: number }
     | undefined;
   if (row === undefined) throw new Error('fsm: meta row missing');

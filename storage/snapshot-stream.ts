@@ -1,7 +1,7 @@
 // Working with a state snapshot stream (snapshot.ts's NDJSON format) without loading it:
 // re-stamping its header for the position an operator restore installs it at, and counting its
 // rows per table for `snapshot inspect`. Both stream in bounded memory.
-import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.ts';
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot-format.ts';
 
 /** The first line of a state snapshot. */
 export interface StateHeader {

@@ -170,8 +170,9 @@ function prepareReads(db: StateDb['sqlite']) {
 
 /** The read API over the state database (see StateReads for the contract). */
 export class StateStore implements StateReads {
-  private readonly q: ReturnType<typeof prepareReads>;
-  private readonly readTx: SqliteStateTx;
+  /** Prepared on the live connection; re-prepared when a restore swaps in a new one. */
+  private q: ReturnType<typeof prepareReads>;
+  private readTx: SqliteStateTx;
 
   constructor(
     readonly db: StateDb,
@@ -180,6 +181,10 @@ export class StateStore implements StateReads {
   ) {
     this.q = prepareReads(db.sqlite);
     this.readTx = new SqliteStateTx(db.sqlite);
+    db.onSwap((sqlite) => {
+      this.q = prepareReads(sqlite);
+      this.readTx = new SqliteStateTx(sqlite);
+    });
   }
 
   tableIndex(...names: string[]): number {

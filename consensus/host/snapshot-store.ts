@@ -132,7 +132,7 @@ export class SnapshotStore {
     try {
       const { meta } = await readLayout(file, id);
       const hash = createHash('sha256');
-      for (const chunk of readData(file, meta.size, SNAPSHOT_CHUNK_BYTES)) hash.update(chunk);
+      for await (const chunk of readData(file, meta.size, SNAPSHOT_CHUNK_BYTES)) hash.update(chunk);
       if (hash.digest('hex') !== meta.sha256) throw new SnapshotCorruptError(id, 'data checksum mismatch');
       return new FileReader(file, { id, meta });
     } catch (err) {
@@ -234,10 +234,16 @@ class FileReader implements SnapshotReader {
   }
 }
 
-/** The data section in chunks (synchronous reads: the Vfs reads from the page cache). */
-function* readData(file: VfsFile, size: number, chunkBytes: number): Iterable<Uint8Array> {
+/**
+ * The data section in chunks. Each chunk is one synchronous read (the Vfs reads from the page
+ * cache); between chunks the reader asks the Vfs for the file's size, which both checks that the
+ * file did not shrink and, on a real disk, is a threadpool round trip that gives the event loop
+ * a turn: verifying a large snapshot never holds the loop for more than one chunk.
+ */
+async function* readData(file: VfsFile, size: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes <= 0) throw new RangeError('chunk size must be positive');
   for (let at = 0; at < size; at += chunkBytes) {
+    if (at > 0 && (await file.size()) < size) throw new Error(`snapshot file shrank below its ${size} data bytes while being read`);
     const buf = new Uint8Array(Math.min(chunkBytes, size - at));
     const n = file.readSync(buf, at);
     if (n !== buf.byteLength) throw new Error(`snapshot data ends early at ${at + n} of ${size}`);
