@@ -10,6 +10,8 @@ export interface SliceResult {
   readonly ops: number;
   readonly errors: number;
   readonly firstError: string | null;
+  /** Requests answered over the whole slice, warm-up included (for per-request costs). */
+  readonly allOps: number;
 }
 
 export interface LoadSpec {
@@ -30,12 +32,14 @@ export async function closedLoop(spec: LoadSpec): Promise<SliceResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
+  let allOps = 0;
   const worker = async (w: number): Promise<void> => {
     for (let seq = 0; ; seq++) {
       const t0 = performance.now();
       if (t0 >= end) return;
       try {
         await spec.op(w, seq);
+        allOps++;
         const t1 = performance.now();
         if (t0 >= measureFrom && t1 <= end) latencies.push(t1 - t0);
       } catch (err) {
@@ -54,6 +58,7 @@ export async function closedLoop(spec: LoadSpec): Promise<SliceResult> {
     ops: latencies.length,
     errors,
     firstError,
+    allOps,
   };
 }
 

@@ -9,6 +9,8 @@ const LOG_LINES_KEPT = 200;
 const PROBE_INTERVAL_MS = 20;
 /** A stop that has not finished by then becomes SIGKILL. */
 const STOP_TIMEOUT_MS = 30_000;
+/** USER_HZ of /proc/<pid>/stat: 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface ProcessSpec {
   readonly name: string;
@@ -72,6 +74,15 @@ export class ServerProcess {
     if (this.child?.pid === undefined) return NaN;
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
     return m === null ? NaN : Number(m[1]) / 1024;
+  }
+
+  /** CPU time used so far (user + system), seconds; NaN when not running. */
+  cpuSeconds(): number {
+    if (this.child?.pid === undefined) return NaN;
+    // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
   }
 
   tail(lines = 40): string {

@@ -11,7 +11,6 @@ import { ServerProcess } from '../server-process.ts';
 import { MAX_TXN_OPS, type ReadMode, type Target, type WatchGroup, type WatchHandlers, type Watcher } from './target.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'app/cli.ts');
 /** Start-up compiles TypeScript on the fly; a loaded 2-core machine needs a while. */
 const START_TIMEOUT_MS = 60_000;
 /** A restarted server holding a million keys must serve within this, or the figure is a failure. */
@@ -27,6 +26,8 @@ export interface CairnOptions {
   readonly size: number;
   readonly root: string;
   readonly profileDir: string | null;
+  /** The checkout whose `cairn agent` runs (default: this one); another one gives an A/B comparison. */
+  readonly checkout?: string;
 }
 
 export class CairnTarget implements Target {
@@ -45,6 +46,7 @@ export class CairnTarget implements Target {
 
   async start(): Promise<void> {
     const { size, root, profileDir } = this.options;
+    const checkout = this.options.checkout ?? ROOT;
     const ports: { http: number; cluster: number }[] = [];
     for (let i = 0; i < size; i++) ports.push({ http: await getPort({ host: '127.0.0.1' }), cluster: await getPort({ host: '127.0.0.1' }) });
     const join_ = ports.flatMap((p) => ['-retry-join', `127.0.0.1:${p.cluster}`]);
@@ -53,14 +55,14 @@ export class CairnTarget implements Target {
     this.servers = ports.map((p, i) => {
       const dataDir = join(root, `cairn-${i + 1}`);
       mkdirSync(dataDir, { recursive: true });
-      const profile = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `cairn-${size}x-s${i + 1}-\${pid}.cpuprofile`];
+      const profile = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, `cairn-${size}x-s${i + 1}`)];
       return new ServerProcess({
         name: `cairn-s${i + 1}`,
         command: process.execPath,
-        args: [...profile, '--import', 'tsx', CLI, 'agent', '-server', '-node', `s${i + 1}`, '-data-dir', dataDir,
+        args: [...profile, '--import', 'tsx', join(checkout, 'app/cli.ts'), 'agent', '-server', '-node', `s${i + 1}`, '-data-dir', dataDir,
           '-bind', '127.0.0.1', '-client', '127.0.0.1', '-http-port', String(p.http), '-server-port', String(p.cluster),
           '-bootstrap-expect', String(size), ...join_],
-        cwd: ROOT,
+        cwd: checkout,
       });
     });
     this.pools = this.urls.map((u) => newPool(u, CONNECTIONS_PER_SERVER));
@@ -137,6 +139,10 @@ export class CairnTarget implements Target {
     const res = await this.pools[0]!.request({ method: 'PUT', path: '/v1/snapshot', body: createReadStream(file), headersTimeout: 0, bodyTimeout: 0 });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`PUT /v1/snapshot: ${res.statusCode} ${text}`);
+  }
+
+  cpuSeconds(): number {
+    return this.servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
   }
 
   rssMiB(): number[] {

@@ -148,6 +148,10 @@ export class EtcdTarget implements Target {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
+  cpuSeconds(): number {
+    return this.servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  }
+
   rssMiB(): number[] {
     return this.servers.map((s) => s.rssMiB());
   }

@@ -45,6 +45,8 @@ export interface Target {
   snapshotRestore(file: string): Promise<void | string>;
   /** What this system's restore does, for the figure's name. */
   readonly restoreKind: string;
+  /** CPU seconds used so far by all servers together (user + system). */
+  cpuSeconds(): number;
   /** Resident memory of each running server, MiB. */
   rssMiB(): number[];
 }

@@ -18,18 +18,22 @@ interface SliceFigures {
   readonly p50: Runs;
   readonly p99: Runs;
   readonly errors: Runs;
+  readonly cpu: Runs;
 }
 
 async function slices(s: Session, targets: readonly Target[], concurrency: number, op: (t: Target, rep: number) => (w: number, seq: number) => Promise<void>): Promise<SliceFigures> {
-  const out: SliceFigures = { ops: {}, p50: {}, p99: {}, errors: {} };
+  const out: SliceFigures = { ops: {}, p50: {}, p99: {}, errors: {}, cpu: {} };
   for (let rep = 0; rep < s.options.repeat && !s.outOfTime(); rep++) {
     for (const t of inTurn(targets, rep)) {
+      const cpu0 = t.cpuSeconds();
       const r: SliceResult = await closedLoop({ concurrency, warmupMs: s.options.warmupMs, durationMs: s.options.sliceMs, op: op(t, rep) });
-      s.log(`${t.system} ${t.size}x c=${concurrency}: ${r.opsPerSec.toFixed(0)} ops/s p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} ms, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`);
+      const cpuUs = ((t.cpuSeconds() - cpu0) * 1e6) / r.allOps;
+      s.log(`${t.system} ${t.size}x c=${concurrency}: ${r.opsPerSec.toFixed(0)} ops/s p50 ${r.p50Ms.toFixed(2)} p99 ${r.p99Ms.toFixed(2)} ms, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}, server CPU ${cpuUs.toFixed(0)} µs/op`);
       push(out.ops, t, r.opsPerSec);
       push(out.p50, t, r.p50Ms);
       push(out.p99, t, r.p99Ms);
       push(out.errors, t, r.errors);
+      push(out.cpu, t, cpuUs);
     }
   }
   return out;
@@ -39,6 +43,7 @@ function recordSlices(s: Session, workload: string, label: string, servers: numb
   s.record({ workload, name: `${label} throughput`, servers, unit: 'ops/s', better: 'higher' }, f.ops);
   s.record({ workload, name: `${label} latency p50`, servers, unit: 'ms', better: 'lower' }, f.p50);
   s.record({ workload, name: `${label} latency p99`, servers, unit: 'ms', better: 'lower' }, f.p99);
+  s.record({ workload, name: `${label} server CPU per request (all servers)`, servers, unit: 'µs', better: 'lower' }, f.cpu);
   if (Object.values(f.errors).some((runs) => runs.some((e) => e > 0))) s.record({ workload, name: `${label} errors`, servers, unit: 'count', better: 'lower' }, f.errors);
 }
 
