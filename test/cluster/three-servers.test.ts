@@ -31,9 +31,16 @@ async function get(server: AgentProcess, key: string, query = ''): Promise<{ sta
 describe('a 3-server cluster of real processes', () => {
   it('forms with -bootstrap-expect 3 and agrees on one leader and three peers', async () => {
     const leader = await cluster.leader();
+    const all = cluster.servers.map((x) => x.clusterAddress).sort();
+    // A server that started empty learns the configuration from the leader's first append.
     for (const s of cluster.servers) {
-      const peers = (await (await fetch(s.url('/v1/status/peers'))).json()) as string[];
-      expect(peers.sort()).toEqual(cluster.servers.map((x) => x.clusterAddress).sort());
+      await waitFor(
+        async () => {
+          const peers = ((await (await fetch(s.url('/v1/status/peers'))).json()) as string[]).sort();
+          return JSON.stringify(peers) === JSON.stringify(all) ? true : undefined;
+        },
+        { timeoutMs: 10_000, what: `${s.options.name} to list all three peers` },
+      );
     }
     expect(cluster.servers).toContain(leader);
   });
