@@ -93,6 +93,8 @@ export class Simulator implements ClusterControl, NodeEvents {
   private probe: { index: number | undefined; inFlight: boolean; seq: number } = { index: undefined, inFlight: false, seq: 0 };
   private deadline: SimTime = 0;
   private inconclusive = 0;
+  /** The core that converged, whose servers the final checks hold to every acknowledged write. */
+  private finalCore: SimNode[] = [];
   /** Virtual ms from the end of the fault phase until the core converged. */
   convergedAfterMs: number | undefined;
   private readonly knownBugHits: Record<string, number> = {};
@@ -219,11 +221,15 @@ export class Simulator implements ClusterControl, NodeEvents {
     // Clients finish what they started (each operation has its own timeout), then every
     // server of the core must apply every acknowledged write.
     await this.runWhile(this.time + this.profile.workload.clientTimeoutMs * 1000 + tickUs, () => !this.workload.busy());
-    const caughtUp = (): boolean => this.core().every((n) => n.host !== undefined && n.host.status().appliedIndex >= this.history.maxAcked);
+    const caughtUp = (): boolean => {
+      const core = this.core();
+      return core.length > 0 && core.every((n) => n.host !== undefined && n.host.status().appliedIndex >= this.history.maxAcked);
+    };
     await this.runWhile(this.time + this.livenessTicks * tickUs, caughtUp);
     if (this.checker.violation === undefined && !caughtUp()) {
       this.checker.fail('liveness', `the core did not apply every acknowledged write (up to ${this.history.maxAcked}) within ${this.livenessTicks} ticks: ${this.statusLine()}`);
     }
+    this.finalCore = this.core();
     this.phase = 'done';
   }
 
@@ -285,27 +291,23 @@ export class Simulator implements ClusterControl, NodeEvents {
     );
   }
 
-  /** Members of the latest configuration that are not kept out of the liveness phase. */
+  /**
+   * Members of the leader's configuration that are not kept out of the liveness phase. The
+   * leader's is the one that counts: a server may hold a later configuration entry that was
+   * never committed and has been rolled back everywhere else (it then campaigns in vain, and
+   * nobody replicates to it, correctly). With no leader there is no core yet.
+   */
   core(): SimNode[] {
-    const ids = new Set(this.latestConfiguration().servers.map((s) => s.id as string));
+    const l = this.leader();
+    if (l === undefined) return [];
+    const ids = new Set(this.nodes[l]!.host!.status().configuration.servers.map((s) => s.id as string));
     return this.nodes.filter((n) => ids.has(n.id) && !this.excluded.has(n.index));
-  }
-
-  private latestConfiguration(): Configuration {
-    let best: { index: number; configuration: Configuration } = { index: -1, configuration: this.bootstrapConfig };
-    for (const n of this.nodes) {
-      const h = n.host;
-      if (h === undefined) continue;
-      const s = h.status();
-      if (s.configurationIndex > best.index) best = { index: s.configurationIndex, configuration: s.configuration };
-    }
-    return best.configuration;
   }
 
   // ---- final checks ----------------------------------------------------------------------
 
   finalChecks(): void {
-    this.checker.checkAcknowledged(this.history.acknowledged(), this.core());
+    this.checker.checkAcknowledged(this.history.acknowledged(), this.finalCore);
     if (this.checker.violation !== undefined) return;
     for (const [key, ops] of [...this.history.byKey()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const r = checkLinearizable(registerModel, pruneUnobservedWrites(ops), { maxSteps: LINEARIZABILITY_STEPS });
