@@ -20,6 +20,7 @@ import {
   type Term,
   UnavailableError,
 } from '../raft/index.ts';
+import { TermRuns } from './term-runs.ts';
 
 /** Stable-store keys. Strings on disk: never rename. */
 export const HARD_STATE_KEY = 'raft/hard-state';
@@ -28,6 +29,8 @@ export const BOOTSTRAPPED_KEY = 'raft/bootstrapped';
 export class WalLogStorage implements LogStorage {
   private hard: HardState;
   private snap: SnapshotMeta;
+  /** Terms of the entries appended through this storage (only durable ones are added). */
+  private readonly terms = new TermRuns();
 
   constructor(
     private readonly wal: Wal,
@@ -56,6 +59,10 @@ export class WalLogStorage implements LogStorage {
 
   term(i: Index): Term | StorageError {
     if (i === 0) return 0 as Term;
+    if (i <= this.wal.lastIndex() && i >= this.wal.firstIndex()) {
+      const cached = this.terms.term(i);
+      if (cached !== undefined) return cached as Term;
+    }
     const e = this.wal.get(i);
     if (e !== undefined) return e.term as Term;
     if (i === this.snap.index) return this.snap.term;
@@ -80,11 +87,14 @@ export class WalLogStorage implements LogStorage {
     const first = entries[0];
     if (first === undefined) return;
     const last = this.wal.lastIndex();
+    // Forgotten before the log changes, learned only once durable: never a term the log lacks.
+    this.terms.dropFrom(first.index);
     if (last !== 0 && first.index <= last) await this.wal.truncateAfter(first.index - 1);
     if (this.wal.lastIndex() !== 0 && first.index !== this.wal.lastIndex() + 1) {
       throw new Error(`append at ${first.index} leaves a gap after ${this.wal.lastIndex()}`);
     }
     await this.wal.append(entries);
+    this.terms.add(entries);
   }
 
   /**
@@ -107,6 +117,7 @@ export class WalLogStorage implements LogStorage {
   /** A snapshot from the leader was installed: the whole log is replaced by it. */
   async installSnapshot(meta: SnapshotMeta): Promise<void> {
     if (meta.index < this.snap.index) throw new Error(`snapshot ${meta.index} older than ${this.snap.index}`);
+    this.terms.reset();
     if (this.wal.lastIndex() !== 0) await this.wal.truncateAfter(0);
     this.snap = meta;
   }
