@@ -1,4 +1,4 @@
-// The nemesis: faults on a seeded schedule. Each round picks one enabled kind and a variant,
+// The nemesis: faults on a seeded schedule. Each round draws one enabled kind and a variant,
 // injects it for a few seconds, heals it, and leaves the cluster alone for a little while. Every
 // fault is logged with its start and end on the run's timeline, which the timing checks use to
 // find quiet windows. A seed fixes the schedule (kinds, variants, targets' positions and
@@ -74,7 +74,7 @@ export class Nemesis {
       }
       await sleep(this.between(this.options.calmMs));
       if (until()) break;
-      const kind = this.rng.pick(this.options.kinds);
+      const kind = this.nextKind();
       try {
         await this.inject(kind);
       } catch (err) {
@@ -83,6 +83,14 @@ export class Nemesis {
         await this.cluster.heal();
       }
     }
+  }
+
+  private bag: NemesisKind[] = [];
+
+  /** Kinds come from a shuffled bag, refilled when empty: a short run still sees every kind. */
+  private nextKind(): NemesisKind {
+    if (this.bag.length === 0) this.bag = this.rng.shuffle([...this.options.kinds]);
+    return this.bag.pop()!;
   }
 
   private between([min, max]: readonly [number, number]): number {
