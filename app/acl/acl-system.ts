@@ -12,6 +12,7 @@ import type { AgentConfig } from '../config.ts';
 import { AclTokenReaper } from '../leader/acl-token-reaper.ts';
 import type { Logger } from '../logger.ts';
 import { initializeAcls } from './acl-init.ts';
+import { agentTokensFor } from './agent-tokens.ts';
 import { WriteAdmission } from './admission.ts';
 import { bootstrapResetFile } from './bootstrap-reset.ts';
 import { AclResolver } from './resolver.ts';
@@ -50,21 +51,28 @@ export function createAclSystem(o: AclSystemOptions): AclSystem {
   }
   const log = o.logger.child({ component: 'acl' });
   const store = new AclStore(o.state.db.sqlite);
+  const tokens = agentTokensFor(o.config, o.dataDir, log);
   const resolver = new AclResolver({
     store,
     hub: o.state.hub,
     defaultPolicy: o.config.defaultPolicy,
-    defaultToken: o.config.tokens.default,
-    agentRecoveryToken: o.config.tokens.agentRecovery,
+    defaultToken: tokens.get('default'),
+    agentRecoveryToken: tokens.get('agent_recovery'),
     datacenter: o.datacenter,
     nodeName: o.nodeName,
     now,
+  });
+  const unsubscribe = tokens.onChange((name) => {
+    if (name === 'default' || name === 'agent_recovery') resolver.useAgentTokens(tokens.get('default'), tokens.get('agent_recovery'));
   });
   const services: AclServices = {
     defaultPolicy: o.config.defaultPolicy,
     downPolicy: o.config.downPolicy,
     enableKeyListPolicy: o.config.enableKeyListPolicy,
-    defaultToken: o.config.tokens.default,
+    get defaultToken() {
+      return tokens.get('default');
+    },
+    agentTokens: tokens,
     resolve: (secret) => resolver.resolve(secret),
     store,
     now,
@@ -96,6 +104,7 @@ export function createAclSystem(o: AclSystemOptions): AclSystem {
     },
     close() {
       reaper?.stop();
+      unsubscribe();
       resolver.close();
     },
   };

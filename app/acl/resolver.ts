@@ -32,9 +32,9 @@ export interface ResolverOptions {
   readonly store: AclStore;
   readonly hub: WatchHub;
   readonly defaultPolicy: 'allow' | 'deny';
-  /** acl.tokens.default: what a request without a token acts with ("" = the anonymous token). */
+  /** The agent's default token at start: what a request without a token acts with ("" = the anonymous token). */
   readonly defaultToken: string;
-  /** acl.tokens.agent_recovery: agent:write on this node, node:read everywhere ("" = none). */
+  /** The agent recovery token at start: agent:write on this node, node:read everywhere ("" = none). */
   readonly agentRecoveryToken: string;
   readonly datacenter: string;
   readonly nodeName: string;
@@ -55,14 +55,18 @@ export class AclResolver {
   private closed = false;
   /** The ACL tables' index the cached entries were compiled at. */
   private generation = -1;
+  private defaultToken: string;
+  private agentRecoveryToken: string;
 
   constructor(private readonly o: ResolverOptions) {
+    this.defaultToken = o.defaultToken;
+    this.agentRecoveryToken = o.agentRecoveryToken;
     this.arm();
   }
 
-  /** Resolves a request's secret ("" = acl.tokens.default, else the anonymous token). */
+  /** Resolves a request's secret ("" = the agent's default token, else the anonymous token). */
   resolve(secret: string): AclResolution {
-    const effective = secret !== '' ? secret : this.o.defaultToken !== '' ? this.o.defaultToken : ANONYMOUS_TOKEN_SECRET;
+    const effective = secret !== '' ? secret : this.defaultToken !== '' ? this.defaultToken : ANONYMOUS_TOKEN_SECRET;
     if (ROOT_SECRETS.has(effective)) return { ok: false, message: ROOT_REFUSAL };
     const generation = this.o.store.generation();
     if (generation !== this.generation) this.forget(generation);
@@ -74,6 +78,16 @@ export class AclResolver {
     if (this.identities.size >= MAX_CACHED_IDENTITIES) this.identities.delete(this.identities.keys().next().value as string);
     this.identities.set(key, resolved);
     return this.live(resolved);
+  }
+
+  /**
+   * The agent's default and recovery tokens changed (PUT /v1/agent/token): later resolutions use
+   * them, and nothing compiled for the old recovery secret survives.
+   */
+  useAgentTokens(defaultToken: string, agentRecoveryToken: string): void {
+    this.defaultToken = defaultToken;
+    this.agentRecoveryToken = agentRecoveryToken;
+    this.forget(this.o.store.generation());
   }
 
   /** Stops following the change feed (server shutdown). */
@@ -109,7 +123,7 @@ export class AclResolver {
   }
 
   private compile(secret: string): Cached | null {
-    if (this.o.agentRecoveryToken !== '' && secretsEqual(secret, this.o.agentRecoveryToken)) return this.agentRecovery();
+    if (this.agentRecoveryToken !== '' && secretsEqual(secret, this.agentRecoveryToken)) return this.agentRecovery();
     const token = this.o.store.rows.tokenBySecret(secret);
     if (token === undefined) {
       // Before the first leader has created it, the anonymous token still exists in spirit.

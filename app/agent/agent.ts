@@ -11,7 +11,7 @@ import { HttpError, badRequest, internalError } from '../../routes/lib/errors.ts
 import type { CheckSpec, Command, NodeSpec, ServiceSpec } from '../../storage/commands.ts';
 import type { StateReads } from '../../storage/state-store.ts';
 import type { Logger } from '../logger.ts';
-import { AntiEntropy } from './anti-entropy.ts';
+import { AntiEntropy, type SyncTokens } from './anti-entropy.ts';
 import { CheckRunner } from './checks/runner.ts';
 import { LocalState, type ChangeKind, type CheckStatus } from './local-state.ts';
 import { LocalStateFile, type PersistedState } from './persistence.ts';
@@ -45,8 +45,10 @@ export interface LocalAgentDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly state: StateReads;
-  /** Proposes through Raft with an ACL token ("" for the agent's own token). */
+  /** Proposes through Raft with the ACL token anti-entropy chose; a refusal rejects with a 403 HttpError. */
   readonly apply: (command: Command, token: string) => Promise<unknown>;
+  /** The agent's default and agent tokens (absent: none). */
+  readonly tokens?: SyncTokens;
   readonly selfNode: () => NodeSpec;
   /** A default-consistency read barrier for anti-entropy (absent: compare with local state as is). */
   readonly barrier?: () => Promise<void>;
@@ -87,7 +89,10 @@ export class LocalAgent implements AgentApi {
     this.sync = new AntiEntropy({
       nodeName: deps.nodeName, state: deps.state, local: this.local, apply: deps.apply, selfNode: deps.selfNode, clock: deps.clock,
       ...(deps.barrier === undefined ? {} : { barrier: deps.barrier }),
+      ...(deps.tokens === undefined ? {} : { tokens: deps.tokens }),
       onError: (err) => deps.logger.warn({ err }, 'anti-entropy: catalog sync failed; retrying'),
+      // Consul's "Service registration blocked by ACLs": the reason names the token's AccessorID, never its secret.
+      onBlocked: (what, reason) => deps.logger.warn({ write: what, reason }, 'anti-entropy: write blocked by ACLs; retried when it or its token changes'),
       ...(opts.syncIntervalMs === undefined ? {} : { syncIntervalMs: opts.syncIntervalMs }),
       ...(opts.checkUpdateIntervalMs === undefined ? {} : { checkUpdateIntervalMs: opts.checkUpdateIntervalMs }),
     });
@@ -116,7 +121,12 @@ export class LocalAgent implements AgentApi {
 
   /** A leader appeared: push local state now instead of waiting for the next period. */
   leaderAvailable(): void {
-    void this.sync.sync();
+    void this.sync.sync(true);
+  }
+
+  /** The agent's default or agent token changed: a full pass retries what ACLs blocked (Consul's SyncFull). */
+  tokensChanged(): void {
+    void this.sync.sync(true);
   }
 
   // ---- reads ---------------------------------------------------------------------------

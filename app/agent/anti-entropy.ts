@@ -8,7 +8,15 @@
 // Passes run after every local change, periodically, and when a leader appears. A status
 // change syncs at once; a change of output alone waits up to CHECK_UPDATE_INTERVAL_MS (Consul's
 // check_update_interval), so a check whose output varies does not write on every run.
+//
+// ACL tokens, as Consul's local state chooses them: a registration goes with the token it was
+// registered with, else the agent's default token; a check rides on its service's registration
+// only when both carry the same token; deregistrations go with the agent token (which needs
+// node:write on this node). A write the leader refuses with 403 is logged and left alone until
+// its definition or token changes or the next full pass (periodic, a new leader, a changed
+// agent token) — it never holds up the other services and checks.
 import type { CancelTimer, Clock } from '../../consensus/host/clock.ts';
+import { HttpError } from '../../routes/lib/errors.ts';
 import { jsonEqual } from '../../storage/apply/equal.ts';
 import type { Command, CheckSpec, NodeSpec, ServiceSpec } from '../../storage/commands.ts';
 import type { StateReads } from '../../storage/state-store.ts';
@@ -29,15 +37,29 @@ const MAX_PASSES_PER_RUN = 5;
 const RESERVED_SERVICE = 'consul';
 const RESERVED_CHECK = 'serfHealth';
 
+/** The agent's tokens anti-entropy writes with (Consul's token.Store), read on every write. */
+export interface SyncTokens {
+  /** The default token: registrations that carried no token of their own. */
+  default(): string;
+  /** Consul's AgentToken(): the agent token, else the default token (deregistrations). */
+  agent(): string;
+}
+
+const NO_TOKENS: SyncTokens = { default: () => '', agent: () => '' };
+
 export interface AntiEntropyDeps {
   readonly nodeName: string;
   readonly state: StateReads;
   readonly local: LocalState;
   /**
-   * Proposes through Raft with an ACL token (the one a service or check was registered with,
-   * "" for the agent's own); rejects when no leader takes it or the token may not write it.
+   * Proposes through Raft with an ACL token; rejects when no leader takes it, or with a 403
+   * HttpError when the leader refuses the token.
    */
   readonly apply: (command: Command, token: string) => Promise<unknown>;
+  /** Absent: no agent tokens (every write without a registration token goes as anonymous). */
+  readonly tokens?: SyncTokens;
+  /** A write the leader refused for its token (logged; retried once it changes or on a full pass). */
+  readonly onBlocked?: (what: string, reason: string) => void;
   /** This server's node, for registrations that may have to create it. */
   readonly selfNode: () => NodeSpec;
   /**
@@ -53,6 +75,11 @@ export interface AntiEntropyDeps {
 
 const lower = (s: string): string => s.toLowerCase();
 
+/** The leader refused the token (Permission denied / ACL not found). */
+const refusedByAcl = (err: unknown): boolean => err instanceof HttpError && err.status === 403;
+/** A deregistration whose target is already gone is done (Consul: "Unknown service" / "Unknown check"). */
+const alreadyGone = (err: unknown): boolean => err instanceof Error && /Unknown (service|check)/.test(err.message);
+
 const SERVICE_FIELDS = ['kind', 'id', 'service', 'tags', 'address', 'taggedAddresses', 'meta', 'port', 'socketPath', 'weights', 'enableTagOverride', 'extra'] as const;
 const sameService = (a: ServiceSpec, b: ServiceEntry): boolean => SERVICE_FIELDS.every((f) => jsonEqual(a[f], b[f]));
 
@@ -67,8 +94,14 @@ export class AntiEntropy {
   private retryMs = RETRY_BASE_MS;
   /** When each check's output last reached the catalog (monotonic ms). */
   private readonly outputSyncedAt = new Map<string, number>();
+  /** Writes the leader refused, by what they write: skipped while identical, until a full pass. */
+  private readonly blocked = new Map<string, string>();
+  private fullPending = true;
+  private readonly tokens: SyncTokens;
 
-  constructor(private readonly deps: AntiEntropyDeps) {}
+  constructor(private readonly deps: AntiEntropyDeps) {
+    this.tokens = deps.tokens ?? NO_TOKENS;
+  }
 
   start(): void {
     this.stopped = false;
@@ -80,8 +113,12 @@ export class AntiEntropy {
     this.cancelTimer();
   }
 
-  /** Runs a pass now (or joins the running one and asks for another); resolves when done. */
-  sync(): Promise<void> {
+  /**
+   * Runs a pass now (or joins the running one and asks for another); resolves when done. A full
+   * pass also retries the writes the leader refused (Consul's SyncFull).
+   */
+  sync(full = false): Promise<void> {
+    if (full) this.fullPending = true;
     if (this.running !== null) {
       this.again = true;
       return this.running;
@@ -95,6 +132,10 @@ export class AntiEntropy {
   private async run(): Promise<void> {
     for (let pass = 0; pass < MAX_PASSES_PER_RUN; pass++) {
       this.again = false;
+      if (this.fullPending) {
+        this.fullPending = false;
+        this.blocked.clear();
+      }
       try {
         const deferredMs = await this.pass();
         this.retryMs = RETRY_BASE_MS;
@@ -112,7 +153,7 @@ export class AntiEntropy {
   private schedule(ms: number): void {
     this.cancelTimer();
     if (this.stopped) return;
-    this.cancelTimer = this.deps.clock.setTimer(ms, () => void this.sync());
+    this.cancelTimer = this.deps.clock.setTimer(ms, () => void this.sync(true));
   }
 
   /** One comparison and the writes it calls for; returns when a deferred output sync is due. */
@@ -128,12 +169,12 @@ export class AntiEntropy {
     for (const svc of catalogServices.values()) {
       if (lower(svc.id) === RESERVED_SERVICE || local.service(svc.id) !== undefined) continue;
       if (localServices.some((l) => lower(l.service.id) === lower(svc.id))) continue;
-      await this.deps.apply({ type: 'catalog.deregister', node: nodeName, serviceId: svc.id, checkId: null }, '');
+      await this.deregister({ type: 'catalog.deregister', node: nodeName, serviceId: svc.id, checkId: null });
     }
     for (const chk of catalogChecks.values()) {
       if (chk.checkId === RESERVED_CHECK || localChecks.some((l) => lower(l.check.checkId) === lower(chk.checkId))) continue;
       if (chk.serviceId !== '' && !catalogServicesStillThere(state, nodeName, chk.serviceId)) continue;
-      await this.deps.apply({ type: 'catalog.deregister', node: nodeName, serviceId: null, checkId: chk.checkId }, '');
+      await this.deregister({ type: 'catalog.deregister', node: nodeName, serviceId: null, checkId: chk.checkId });
     }
 
     for (const { service, token } of localServices) {
@@ -141,13 +182,25 @@ export class AntiEntropy {
       const checks = localChecks.filter((c) => c.check.serviceId === service.id);
       const stale = checks.filter((c) => this.needsWrite(c, catalogChecks.get(lower(c.check.checkId)), (ms) => (deferred = min(deferred, ms))));
       if (inCatalog !== undefined && sameService(service, inCatalog) && stale.length === 0) continue;
-      await this.register(service, inCatalog === undefined ? checks : stale, token);
+      const serviceToken = token || this.tokens.default();
+      // Only checks with the service's own token ride on its registration (Consul): another
+      // token must not gain the service token's rights. The others go alone, with the service.
+      const pending = inCatalog === undefined ? checks : stale;
+      const riding = pending.filter((c) => this.tokenOf(c) === serviceToken);
+      if (inCatalog === undefined || !sameService(service, inCatalog) || riding.length > 0) {
+        await this.register(`service ${service.id}`, service, riding, serviceToken);
+      }
+      for (const c of pending.filter((x) => !riding.includes(x))) await this.register(`check ${c.check.checkId}`, service, [c], this.tokenOf(c));
     }
     const nodeChecks = localChecks.filter((c) => c.check.serviceId === '');
     const staleNodeChecks = nodeChecks.filter((c) => this.needsWrite(c, catalogChecks.get(lower(c.check.checkId)), (ms) => (deferred = min(deferred, ms))));
     // Each node-level check goes with the token it was registered with.
-    for (const c of staleNodeChecks) await this.register(null, [c], c.token);
+    for (const c of staleNodeChecks) await this.register(`check ${c.check.checkId}`, null, [c], this.tokenOf(c));
     return deferred;
+  }
+
+  private tokenOf(c: LocalCheck): string {
+    return c.token || this.tokens.default();
   }
 
   /** True when the catalog needs this check; an output-only difference may be deferred. */
@@ -161,16 +214,45 @@ export class AntiEntropy {
     return false;
   }
 
-  private async register(service: ServiceSpec | null, checks: readonly LocalCheck[], token: string): Promise<void> {
+  private async register(what: string, service: ServiceSpec | null, checks: readonly LocalCheck[], token: string): Promise<void> {
     const now = this.deps.clock.now();
-    await this.deps.apply({
+    const command: Command = {
       type: 'catalog.register',
       node: this.deps.selfNode(),
       skipNodeUpdate: true,
       service,
       checks: checks.map((c) => ({ ...c.check, node: this.deps.nodeName })),
-    }, token);
-    for (const c of checks) this.outputSyncedAt.set(c.check.checkId, now);
+    };
+    if (await this.write(what, command, token)) for (const c of checks) this.outputSyncedAt.set(c.check.checkId, now);
+  }
+
+  /** Consul's deleteService/deleteCheck: always the agent token; an already-gone target is done. */
+  private async deregister(command: Extract<Command, { type: 'catalog.deregister' }>): Promise<void> {
+    const what = command.serviceId !== null ? `service ${command.serviceId} (deregistration)` : `check ${command.checkId ?? ''} (deregistration)`;
+    try {
+      await this.write(what, command, this.tokens.agent());
+    } catch (err) {
+      if (!alreadyGone(err)) throw err;
+    }
+  }
+
+  /**
+   * One write; true when it was applied. A token refusal is recorded (and logged) instead of
+   * failing the pass; an identical write stays skipped until a full pass.
+   */
+  private async write(what: string, command: Command, token: string): Promise<boolean> {
+    const fingerprint = JSON.stringify([token, command]);
+    if (this.blocked.get(what) === fingerprint) return false;
+    try {
+      await this.deps.apply(command, token);
+      this.blocked.delete(what);
+      return true;
+    } catch (err) {
+      if (!refusedByAcl(err)) throw err;
+      this.blocked.set(what, fingerprint);
+      this.deps.onBlocked?.(what, (err as HttpError).message);
+      return false;
+    }
   }
 }
 

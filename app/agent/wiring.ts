@@ -7,6 +7,7 @@ import type { Clock } from '../../consensus/host/clock.ts';
 import type { LeaderInfo, RaftHost } from '../../consensus/host/raft-host.ts';
 import { RpcChannel, type Transport } from '../../consensus/host/transport.ts';
 import type { Coordinate } from '../../routes/coordinate/vivaldi.ts';
+import { ANONYMOUS_TOKEN_SECRET } from '../../storage/acl-entries.ts';
 import { encodeCommand, isCommandError, type Command } from '../../storage/commands.ts';
 import type { State } from '../../storage/open-state.ts';
 import type { CommandGateway } from '../command-gateway.ts';
@@ -15,6 +16,7 @@ import { SerfHealthLoop, type Hello } from '../leader/serf-health.ts';
 import type { Logger } from '../logger.ts';
 import { decodeFrame, encodeFrame, type AppResponse } from '../rpc.ts';
 import { selfRegistration, type SelfNode } from '../self-registration.ts';
+import { agentTokensFor } from '../acl/agent-tokens.ts';
 import { LocalAgent } from './agent.ts';
 import { ServerClusterOps } from './cluster-ops.ts';
 import { CoordinateLoop } from './coordinates.ts';
@@ -64,9 +66,14 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
     if (isCommandError(outcome.result)) throw new Error(outcome.result.error);
     return outcome.result;
   };
-  /** The agent's writes carry the registration token, else acl.tokens.agent (Consul's rule). */
+  /**
+   * The agent's catalog writes, with the token anti-entropy chose (registration, default or agent
+   * token). None at all is the anonymous token, never "" (which the leader would read as its own
+   * default token).
+   */
   const apply = async (command: Command, token: string): Promise<unknown> =>
-    unwrap(await gateway.apply(command, encodeCommand(command), token || config.acl.tokens.agent));
+    unwrap(await gateway.apply(command, encodeCommand(command), token === '' ? ANONYMOUS_TOKEN_SECRET : token));
+  const tokens = agentTokensFor(config.acl, deps.dataDir, logger);
   /** Leader housekeeping and this server's own coordinate are the cluster's own writes. */
   const applyAsServer = async (command: Command): Promise<unknown> => unwrap(await gateway.applyAsServer(command, encodeCommand(command)));
   /** Peers' node names as they told us (members name servers the catalog does not know yet). */
@@ -111,12 +118,16 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
   });
   agent = new LocalAgent({
     nodeName: config.nodeName, dataDir: deps.dataDir, clock, random: deps.random, state: state.store, apply, cluster, logger: logger.child({ component: 'agent' }),
+    tokens: { default: () => tokens.get('default'), agent: () => tokens.agentToken() },
     selfNode: () => (selfRegistration(deps.selfNode) as Extract<Command, { type: 'catalog.register' }>).node,
     barrier: async () => {
       await host.readBarrier('lease');
     },
   });
   const local = agent;
+  const unsubscribe = tokens.onChange((name) => {
+    if (name === 'default' || name === 'agent') local.tokensChanged();
+  });
 
   let leading = false;
   return {
@@ -134,6 +145,7 @@ export function wireAgent(deps: AgentWiringDeps): AgentWiring {
       if (info.leaderId !== null) local.leaderAvailable();
     },
     stop: async () => {
+      unsubscribe();
       serfHealth.stop();
       coordinates.stop();
       await local.stop();

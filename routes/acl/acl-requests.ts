@@ -8,6 +8,7 @@ import type { AppEnv } from '../env.ts';
 import { badRequest, HttpError } from '../lib/errors.ts';
 import { parseGoDuration } from '../lib/go-duration.ts';
 import type { AclServices } from './acl-services.ts';
+import { writeToken } from './enforce.ts';
 import type { TokenBody } from './schemas.ts';
 
 type Ctx = Context<AppEnv>;
@@ -32,7 +33,7 @@ type Success<C extends AclCommand> = Exclude<ResultOf<C['type']>, { readonly err
 
 /** Proposes an ACL request through the leader (which authorizes and completes it). */
 export async function applyAcl<C extends AclCommand>(c: Ctx, command: C): Promise<Success<C>> {
-  const { result } = await c.var.services.apply(command, c.var.query.token);
+  const { result } = await c.var.services.apply(command, writeToken(c));
   if (isCommandError(result)) throw aclError(result.error);
   return result as Success<C>;
 }

@@ -18,6 +18,16 @@ export interface AclIdentity {
  */
 export type AclResolution = { readonly ok: true; readonly identity: AclIdentity } | { readonly ok: false; readonly message: string };
 
+/** The agent's own tokens (default, agent, agent_recovery, …) that PUT /v1/agent/token/<name> sets. */
+export interface AgentTokenStore {
+  /**
+   * Sets one token by its path name (Consul's names and deprecated aliases); false for an
+   * unknown name. Rejects with Consul's text when acl.enable_token_persistence is set and the
+   * tokens file could not be written (the new value is in force regardless, as in Consul).
+   */
+  update(name: string, secret: string): Promise<boolean>;
+}
+
 export interface AclServices {
   /** acl.default_policy: sent as X-Consul-Default-ACL-Policy on every response. */
   readonly defaultPolicy: 'allow' | 'deny';
@@ -26,8 +36,9 @@ export interface AclServices {
   /** acl.down_policy (reported by ?expanded token reads; a single datacenter is never "down"). */
   readonly downPolicy: string;
   /**
-   * acl.tokens.default, "" for none: what a request without a token acts with (else the
-   * anonymous token). With one set, Consul does not mask X-Consul-Results-Filtered-By-ACLs.
+   * The agent's default token (acl.tokens.default or PUT /v1/agent/token/default), "" for
+   * none: what a request without a token acts with (else the anonymous token). With one set,
+   * Consul does not mask X-Consul-Results-Filtered-By-ACLs.
    */
   readonly defaultToken: string;
   /**
@@ -35,6 +46,8 @@ export interface AclServices {
    * A lookup in a cache kept current by the change feed, not a parse.
    */
   resolve(secret: string): AclResolution;
+  /** The agent's tokens; the default token above reads through to it. */
+  readonly agentTokens: AgentTokenStore;
   /** The ACL tables of this server's applied state. */
   readonly store: AclStore;
   /** Unix milliseconds: token expiry is judged by this clock. Injected for tests. */

@@ -6,11 +6,14 @@
 //   requireAcl(c, 'keyWrite', key)            403 unless allowed
 //   filterByAcl(c, entries, (a, e) => a.keyRead(e.key))
 //   authorizer(c)                             the Authorizer, for checks that need several calls
+//   resolveToken(c)                           403 "ACL not found" now, before lookups and waits
+//   writeToken(c)                             the token a write carries to the leader
 //
 // Each call resolves the token again (a cached lookup), so a blocking query that calls these
 // inside its run function re-checks the token on every wake.
 import type { Context } from 'hono';
 import type { Authorizer, GlobalCheck, NamedCheck } from '../../storage/acl/index.ts';
+import { ANONYMOUS_TOKEN_SECRET } from '../../storage/acl-entries.ts';
 import { aclWatchFor } from '../../storage/acl-store.ts';
 import type { WatchKey } from '../../storage/types.ts';
 import type { AppEnv } from '../env.ts';
@@ -19,6 +22,27 @@ import { HttpError } from '../lib/errors.ts';
 type Ctx = Context<AppEnv>;
 
 export const FILTERED_HEADER = 'X-Consul-Results-Filtered-By-ACLs';
+
+/**
+ * Resolves the request's token now: 403 "ACL not found" for an unknown or expired one. Consul
+ * resolves before its own lookups, so an unknown token wins over a 404 or a blocking wait.
+ */
+export function resolveToken(c: Ctx): void {
+  if (c.var.acl.enabled) c.var.acl.identity();
+}
+
+/**
+ * The token a write carries to the leader: the request's own, else this agent's default token,
+ * else the anonymous token — never "", which the leader would read as its own default token
+ * (Consul's HTTP layer fills in the agent's default token before the RPC; an empty RPC token is
+ * anonymous on the server).
+ */
+export function writeToken(c: Ctx): string {
+  if (c.var.query.token !== '') return c.var.query.token;
+  const acl = c.var.services.acl;
+  if (acl === undefined) return '';
+  return acl.defaultToken !== '' ? acl.defaultToken : ANONYMOUS_TOKEN_SECRET;
+}
 
 /** The request's authorizer; 403 "ACL not found" for an unknown or expired token. */
 export function authorizer(c: Ctx): Authorizer {

@@ -1,21 +1,23 @@
-// Agent handlers, in Consul's order for each endpoint: decode, validate (400s), then the local
-// agent (404s and 500s as values it rejects with). Write endpoints answer 200 with no body.
+// Agent handlers, in Consul's order for each endpoint: decode, validate (400s), resolve the
+// token (403 "ACL not found"), vet it as Consul's agent does (agent/acl.go: 404 for an unknown
+// ID first, then 403), then the local agent (404s and 500s as values it rejects with). Write
+// endpoints answer 200 with no body. Listings drop what the token may not read, after ?filter.
 import type { Context } from 'hono';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { jsonBodyLimit } from '../catalog/catalog.handlers.ts';
 import { compiledFilter } from '../catalog/params.ts';
-import { filterByAcl, requireAcl } from '../acl/enforce.ts';
+import { filterByAcl, requireAcl, resolveToken } from '../acl/enforce.ts';
 import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { readBodyLimited, utf8Text } from '../lib/body.ts';
-import { badRequest, HttpError } from '../lib/errors.ts';
+import { badRequest, HttpError, internalError } from '../lib/errors.ts';
 import { goQuote } from '../lib/go-strconv.ts';
 import { decodeJson } from '../lib/json-body.ts';
 import { encodeGoJson, parseGoJson } from '../lib/go-json.ts';
 import { sendJson, TEXT } from '../lib/respond.ts';
 import { requireDefaultTenancy, requireQueryOptions } from '../lib/rpc.ts';
 import { agentCheckJson, agentServiceJson, contentHash, memberJson } from '../schemas/agent.ts';
-import type { z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type * as R from './agent.routes.ts';
 import { CheckDefinitionBodySchema, checkRegistration, ServiceDefinitionBodySchema, serviceRegistration, translateSnakeKeys } from './definitions.ts';
 import { CheckUpdateBodySchema, aggregatedStatus, healthInfo, statusCode } from './health.ts';
@@ -37,34 +39,46 @@ async function readAgentBody<S extends z.ZodType>(c: Ctx, schema: S, goType: str
 }
 
 /** Consul's vetServiceRegister: service:write on the new name and on a service it replaces. */
-function requireServiceWrite(c: Ctx, name: string, id: string): void {
+function vetServiceRegister(c: Ctx, name: string, id: string): void {
   requireAcl(c, 'serviceWrite', name);
   const existing = c.var.services.agent.service(id);
   if (existing !== undefined && existing.service !== name) requireAcl(c, 'serviceWrite', existing.service);
 }
 
-/** Consul's vetServiceUpdate: an unknown ID is its 404 first, then service:write on the service. */
+/**
+ * Consul's vetServiceUpdate: service:write on the existing service. An unknown ID is left to
+ * the local agent's own 404 (the same text for deregistration).
+ */
 function vetServiceUpdate(c: Ctx, id: string): void {
   const existing = c.var.services.agent.service(id);
   if (existing !== undefined) requireAcl(c, 'serviceWrite', existing.service);
 }
 
-/** Consul's vetCheckRegister: service:write for a service check, node:write for a node check. */
-function vetCheckRegister(c: Ctx, serviceId: string): void {
-  const { agent, info } = c.var.services;
-  if (serviceId === '') return requireAcl(c, 'nodeWrite', info.nodeName);
-  const svc = agent.service(serviceId);
-  if (svc === undefined) throw new HttpError(404, `ServiceID "${serviceId}" does not exist`);
-  requireAcl(c, 'serviceWrite', svc.service);
+/** node:write on this agent's node for a node check, service:write on the service of a service check. */
+function requireCheckWrite(c: Ctx, serviceName: string): void {
+  if (serviceName !== '') requireAcl(c, 'serviceWrite', serviceName);
+  else requireAcl(c, 'nodeWrite', c.var.services.info.nodeName);
+}
+
+/** Consul's vetCheckRegister: the new check, and the check it would overwrite. */
+function vetCheckRegister(c: Ctx, checkId: string, serviceId: string): void {
+  const { agent } = c.var.services;
+  let serviceName = '';
+  if (serviceId !== '') {
+    const svc = agent.service(serviceId);
+    if (svc === undefined) throw new HttpError(404, `ServiceID "${serviceId}" does not exist`);
+    serviceName = svc.service;
+  }
+  requireCheckWrite(c, serviceName);
+  const existing = agent.checks().find((h) => h.checkId === checkId);
+  if (existing !== undefined) requireCheckWrite(c, existing.serviceName);
 }
 
 /** Consul's vetCheckUpdate: by the existing check's service (or node); unknown IDs are the agent's 404. */
 function vetCheckUpdate(c: Ctx, id: string): void {
-  if (!c.var.acl.enabled) return;
+  resolveToken(c);
   const check = c.var.services.agent.checks().find((h) => h.checkId === id);
-  if (check === undefined) return;
-  if (check.serviceName !== '') requireAcl(c, 'serviceWrite', check.serviceName);
-  else requireAcl(c, 'nodeWrite', c.var.services.info.nodeName);
+  if (check !== undefined) requireCheckWrite(c, check.serviceName);
 }
 
 /** Consul's ?enable handling for maintenance: required, Go ParseBool. */
@@ -95,7 +109,8 @@ export const members: AppRouteHandler<R.MembersRoute> = async (c) => {
   const segment = p.get('segment') ?? '';
   if (wan && segment !== '' && segment !== '_all') throw badRequest('Cannot provide a segment with wan=true');
   const matches = compiledFilter(p.get('filter') ?? '', FILTER_SCHEMAS['agent/members']);
-  const members = filterByAcl(c, c.var.services.agent.members(wan), (a, m) => a.nodeRead(wan ? m.Name.replace(/\.[^.]*$/, '') : m.Name));
+  // Consul's filterMembers: node:read on the member's name as serf reports it (WAN: "node.dc").
+  const members = filterByAcl(c, c.var.services.agent.members(wan), (a, m) => a.nodeRead(m.Name));
   return sendJson(c, members.map(memberJson).filter(matches));
 };
 
@@ -135,6 +150,7 @@ export const forceLeave: AppRouteHandler<R.ForceLeaveRoute> = async (c) => {
 
 export const services: AppRouteHandler<R.ServicesRoute> = async (c) => {
   requireDefaultTenancy(c);
+  resolveToken(c);
   const { agent, info } = c.var.services;
   const matches = compiledFilter(params(c).get('filter') ?? '', FILTER_SCHEMAS['agent/services']);
   // Consul filters with ACLs after the expression, so the header reflects only what ACLs hid.
@@ -159,6 +175,9 @@ export const service: AppRouteHandler<R.ServiceRoute> = async (c) => {
   const id = c.req.valid('param').id;
   const wanted = params(c).get('hash') ?? '';
   const { agent, waitTimer } = c.var.services;
+  // Consul resolves the token first (403 "ACL not found" before a 404), and checks service:read
+  // on every pass of the hash-blocking loop.
+  resolveToken(c);
   let current = hashedService(c, id);
   if (wanted !== '' && current.ContentHash === wanted) {
     let cancelTimer: () => void = () => {};
@@ -185,13 +204,14 @@ export const registerService: AppRouteHandler<R.RegisterServiceRoute> = async (c
   const replace = params(c).has('replace-existing-checks') && ['', 'true'].includes(params(c).get('replace-existing-checks') ?? '');
   // Consul validates the definition (400s) before it vets the token against it (403).
   const registration = serviceRegistration(body, replace, c.var.query.token);
-  requireServiceWrite(c, registration.service.service, registration.service.id);
+  vetServiceRegister(c, registration.service.service, registration.service.id);
   await c.var.services.agent.registerService(registration);
   return done(c);
 };
 
 export const deregisterService: AppRouteHandler<R.DeregisterServiceRoute> = async (c) => {
   requireDefaultTenancy(c);
+  resolveToken(c);
   vetServiceUpdate(c, c.req.valid('param').id);
   await c.var.services.agent.deregisterService(c.req.valid('param').id);
   return done(c);
@@ -202,6 +222,7 @@ export const serviceMaintenance: AppRouteHandler<R.ServiceMaintenanceRoute> = as
   if (id === '') throw badRequest('Missing service ID');
   const enable = enableParam(c);
   requireDefaultTenancy(c);
+  resolveToken(c);
   vetServiceUpdate(c, id);
   await c.var.services.agent.serviceMaintenance(id, enable, params(c).get('reason') ?? '', c.var.query.token);
   return done(c);
@@ -223,6 +244,7 @@ function wantsText(c: Ctx): boolean {
 export const healthById: AppRouteHandler<R.HealthByIdRoute> = async (c) => {
   const id = c.req.valid('param').id;
   if (id === '') throw badRequest('Missing serviceID');
+  resolveToken(c);
   const { agent, info } = c.var.services;
   const svc = agent.service(id);
   if (svc !== undefined) requireAcl(c, 'serviceRead', svc.service);
@@ -251,9 +273,11 @@ export const healthByName: AppRouteHandler<R.HealthByNameRoute> = async (c) => {
 
 export const checks: AppRouteHandler<R.ChecksRoute> = async (c) => {
   requireDefaultTenancy(c);
+  resolveToken(c);
   const list = c.var.services.agent.checks();
   const matches = compiledFilter(params(c).get('filter') ?? '', FILTER_SCHEMAS['agent/checks']);
-  const out = filterByAcl(c, list.map(agentCheckJson).filter(matches), (a, h) => (h.ServiceName === '' ? a.nodeRead(h.Node) : a.serviceRead(h.ServiceName)));
+  // Consul's filterChecksWithAuthorizer: service checks by service:read, node checks by node:read on this node.
+  const out = filterByAcl(c, list.map(agentCheckJson).filter(matches), (a, h) => (h.ServiceName === '' ? a.nodeRead(c.var.services.info.nodeName) : a.serviceRead(h.ServiceName)));
   return sendJson(c, Object.fromEntries(out.map((h) => [h.CheckID, h])));
 };
 
@@ -261,7 +285,8 @@ export const registerCheck: AppRouteHandler<R.RegisterCheckRoute> = async (c) =>
   requireDefaultTenancy(c);
   const body = await readAgentBody(c, CheckDefinitionBodySchema, 'structs.CheckDefinition');
   const registration = checkRegistration(body);
-  vetCheckRegister(c, registration.check.serviceId);
+  resolveToken(c);
+  vetCheckRegister(c, registration.check.checkId, registration.check.serviceId);
   await c.var.services.agent.registerCheck(registration, body.Token || c.var.query.token);
   return done(c);
 };
@@ -293,12 +318,24 @@ export const updateCheck: AppRouteHandler<R.UpdateCheckRoute> = async (c) => {
   return done(c);
 };
 
+const AgentTokenBodySchema = z.object({ Token: z.string().optional() }).openapi('AgentToken');
+
 /**
- * Consul's answer with ACLs disabled. With ACLs enabled the agent's tokens come from the
- * configuration only: changing them at run time is refused rather than silently ignored.
+ * PUT /v1/agent/token/<name>: 401 with ACLs disabled; agent:write on this node (before the body
+ * is read); 404 for a name Consul does not know; 500 when the tokens file could not be written.
  */
 export const token: AppRouteHandler<R.TokenRoute> = async (c) => {
-  if (!c.var.acl.enabled) return c.body('ACL support disabled', 401, { 'Content-Type': TEXT });
+  const acl = c.var.services.acl;
+  if (!c.var.acl.enabled || acl === undefined) return c.body('ACL support disabled', 401, { 'Content-Type': TEXT });
   requireAgentWrite(c);
-  throw new HttpError(500, 'Setting agent tokens through the API is not supported by this server; use acl.tokens in the configuration');
+  const body = await readAgentBody(c, AgentTokenBodySchema, 'api.AgentToken');
+  const name = c.req.valid('param').name;
+  let known: boolean;
+  try {
+    known = await acl.agentTokens.update(name, body.Token ?? '');
+  } catch (err) {
+    throw internalError((err as Error).message);
+  }
+  if (!known) throw new HttpError(404, `Token ${goQuote(name)} is unknown`);
+  return done(c);
 };

@@ -180,7 +180,7 @@ export type UpdateCheckRoute = typeof updateCheck;
 
 export const token = route({
   method: 'put', path: '/agent/token/{name{.*}}', summary: "Set one of the agent's ACL tokens",
-  request: { params: z.object({ name: z.string().openapi({ description: 'default, agent, agent_recovery, replication, …' }) }), query: CommonQuery },
-  responses: { ...empty, 401: notFoundText('ACL support disabled') },
+  request: { params: z.object({ name: z.string().openapi({ description: 'default, agent, agent_recovery, replication, config_file_service_registration, dns (or a deprecated alias)' }) }), query: CommonQuery },
+  responses: { ...empty, 401: notFoundText('ACL support disabled'), 404: notFoundText('Token "⟨name⟩" is unknown') },
 });
 export type TokenRoute = typeof token;

@@ -1,13 +1,15 @@
 // Catalog handlers, checking in Consul's order: parse() (index, wait, consistency), the name
 // from the path, then the RPC: ?filter compiled (500 on a bad expression), the state read
-// (blocking on the per-table or per-service index), tag/node-meta/filter, ?near sorting.
+// (blocking on the per-table or per-service index), tag/node-meta/filter, then the ACL filter
+// (after the user's filters, so X-Consul-Results-Filtered-By-ACLs reports only what ACLs hid),
+// then ?near sorting.
 import type { Context } from 'hono';
 import { isCommandError } from '../../storage/commands.ts';
 import { watchFor } from '../../storage/state-store.ts';
 import type { ServiceInstance } from '../../storage/types.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
-import { filterByAcl } from '../acl/enforce.ts';
+import { authorizer, filterByAcl, markFiltered, requireAcl, resolveToken, writeToken } from '../acl/enforce.ts';
 import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { HttpError, badRequest, internalError, noPathToDatacenter } from '../lib/errors.ts';
 import { readJsonBody } from '../lib/json-body.ts';
@@ -45,7 +47,8 @@ export const register: AppRouteHandler<RegisterRoute> = async (c) => {
   requireLocalDatacenter(c);
   requireBodyDatacenter(c, body.Datacenter);
   const command = registerCommand({ ...body, Datacenter: body.Datacenter || c.var.services.info.datacenter });
-  const { result } = await c.var.services.apply(command, c.var.query.token);
+  // The leader vets it (Consul's vetRegisterWithACL) with the token this agent would send.
+  const { result } = await c.var.services.apply(command, writeToken(c));
   if (isCommandError(result)) throw internalError(result.error);
   return sendJson(c, true);
 };
@@ -55,7 +58,7 @@ export const deregister: AppRouteHandler<DeregisterRoute> = async (c) => {
   const body = await readJsonBody(c, CatalogDeregisterBodySchema, { limit: jsonBodyLimit(c), errorPrefix: 'Request decode failed: ', goType: 'structs.DeregisterRequest' });
   requireLocalDatacenter(c);
   requireBodyDatacenter(c, body.Datacenter);
-  await c.var.services.apply(deregisterCommand(body), c.var.query.token);
+  await c.var.services.apply(deregisterCommand(body), writeToken(c));
   return sendJson(c, true);
 };
 
@@ -68,9 +71,8 @@ export const nodes: AppRouteHandler<NodesRoute> = async (c) => {
   const matches = compiledFilter(p.filter, FILTER_SCHEMAS['catalog/nodes']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.nodeList(), run: () => state.nodeList() });
-  const readable = filterByAcl(c, out.nodes, (a, n) => a.nodeRead(n.node));
-  const json = readable.filter((n) => matchesNodeMeta(n.meta, p.nodeMeta)).map(nodeJson).filter(matches);
-  return sendJson(c, sortNear(state, p.near, json, (n) => n.Node));
+  const json = out.nodes.filter((n) => matchesNodeMeta(n.meta, p.nodeMeta)).map(nodeJson).filter(matches);
+  return sendJson(c, sortNear(state, p.near, filterByAcl(c, json, (a, n) => a.nodeRead(n.Node)), (n) => n.Node));
 };
 
 /** catalog/services: every instance passes node-meta and the filter, then names → tag union. */
@@ -87,16 +89,17 @@ export const services: AppRouteHandler<ServicesRoute> = async (c) => {
   }
   const out = await serveCatalogQuery(c, { watch: watchFor.allServiceInstances(), run: () => state.allServiceInstances() });
   const tags = new Map<string, Set<string>>();
-  for (const i of filterByAcl(c, out.instances, (a, x) => a.serviceRead(x.service.service))) {
+  for (const i of out.instances) {
     if (!matchesNodeMeta(i.node.meta, p.nodeMeta) || !matches(serviceNodeJson(i))) continue;
     const set = tags.get(i.service.service) ?? new Set<string>();
     for (const t of i.service.tags ?? []) set.add(t);
     tags.set(i.service.service, set);
   }
-  return sendJson(c, Object.fromEntries([...tags].map(([name, set]) => [name, [...set].sort()])));
+  const names = filterByAcl(c, [...tags.keys()], (a, name) => a.serviceRead(name));
+  return sendJson(c, Object.fromEntries(names.map((name) => [name, [...(tags.get(name) ?? [])].sort()])));
 };
 
-async function serviceNodes(c: Ctx, name: string, subset: (i: ServiceInstance) => boolean) {
+async function serviceNodes(c: Ctx, name: string, subset: (i: ServiceInstance) => boolean, connect: boolean) {
   requireQueryOptions(c);
   requireDefaultTenancy(c);
   if (name === '') throw badRequest('Missing service name');
@@ -104,11 +107,14 @@ async function serviceNodes(c: Ctx, name: string, subset: (i: ServiceInstance) =
   const matches = compiledFilter(p.filter, FILTER_SCHEMAS['catalog/service']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.serviceInstances(name), run: () => state.serviceInstances(name) });
-  const json = filterByAcl(c, out.instances, (a, i) => a.nodeRead(i.node.node) && a.serviceRead(i.service.service))
+  // Consul's connect lookup without service:read on the service answers empty, not 403.
+  if (connect && c.var.acl.enabled && !authorizer(c).serviceRead(name)) return sendJson(c, []);
+  const json = out.instances
     .filter((i) => subset(i) && hasTags(i.service.tags, p.tags) && matchesNodeMeta(i.node.meta, p.nodeMeta))
     .map(serviceNodeJson)
     .filter(matches);
-  return sendJson(c, sortNear(state, p.near, json, (s) => s.Node));
+  const readable = filterByAcl(c, json, (a, s) => a.nodeRead(s.Node) && a.serviceRead(s.ServiceName));
+  return sendJson(c, sortNear(state, p.near, readable, (s) => s.Node));
 }
 
 /** Connect-native instances (Consul also lists proxies for the service; Cairn runs none). */
@@ -117,9 +123,9 @@ export const isConnectNative = (i: ServiceInstance): boolean => {
   return typeof connect === 'object' && connect !== null && (connect as Record<string, unknown>)['Native'] === true;
 };
 
-export const service: AppRouteHandler<ServiceRoute> = async (c) => serviceNodes(c, c.req.valid('param').service, () => true);
+export const service: AppRouteHandler<ServiceRoute> = async (c) => serviceNodes(c, c.req.valid('param').service, () => true, false);
 
-export const connect: AppRouteHandler<ConnectRoute> = async (c) => serviceNodes(c, c.req.valid('param').service, isConnectNative);
+export const connect: AppRouteHandler<ConnectRoute> = async (c) => serviceNodes(c, c.req.valid('param').service, isConnectNative, true);
 
 async function nodeWithServices(c: Ctx, name: string) {
   requireQueryOptions(c);
@@ -128,11 +134,15 @@ async function nodeWithServices(c: Ctx, name: string) {
   const matches = compiledFilter(new URL(c.req.url).searchParams.get('filter') ?? '', FILTER_SCHEMAS['catalog/node']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.nodeServices(name), run: () => state.nodeServices(name) });
-  // Consul's filterNodeServices: an unreadable node reads as unknown; services need service:read.
-  const nodeReadable = out.node !== null && filterByAcl(c, [out.node], (a, n) => a.nodeRead(n.node)).length === 1;
-  if (out.node === null || !nodeReadable) return { node: null, services: [] };
-  const services = filterByAcl(c, out.services, (a, s) => a.serviceRead(s.service));
-  return { node: out.node, services: services.map((s) => nodeServiceJson(s)).filter(matches) };
+  if (out.node === null) return { node: null, services: [] };
+  // Consul's filterNodeServices, after ?filter: an unreadable node reads as unknown (and
+  // counts as filtered); the services need service:read.
+  if (c.var.acl.enabled && !authorizer(c).nodeRead(out.node.node)) {
+    markFiltered(c, true);
+    return { node: null, services: [] };
+  }
+  const services = out.services.map((s) => nodeServiceJson(s)).filter(matches);
+  return { node: out.node, services: filterByAcl(c, services, (a, s) => a.serviceRead(s.Service)) };
 }
 
 export const node: AppRouteHandler<NodeRoute> = async (c) => {
@@ -149,7 +159,11 @@ export const nodeServices: AppRouteHandler<NodeServicesRoute> = async (c) => {
 export const gatewayServices: AppRouteHandler<GatewayServicesRoute> = async (c) => {
   requireQueryOptions(c);
   requireDefaultTenancy(c);
-  if (c.req.valid('param').gateway === '') throw badRequest('Missing gateway name');
+  const gateway = c.req.valid('param').gateway;
+  if (gateway === '') throw badRequest('Missing gateway name');
+  // Consul: service:read on the gateway itself, before the query (403).
+  resolveToken(c);
+  requireAcl(c, 'serviceRead', gateway);
   const state = c.var.services.state;
   // No config entries bind services to gateways here, so the answer is always empty; the index
   // is the services table's so a blocking client still waits.

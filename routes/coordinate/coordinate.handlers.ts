@@ -1,10 +1,12 @@
-// Coordinate handlers: reads block on the coordinates table; an update is validated and
-// proposed through Raft only for a node the catalog knows (Consul drops the others).
+// Coordinate handlers: reads block on the coordinates table; an update is validated, vetted
+// (node:write on the node, even one the catalog does not know), and proposed through Raft only
+// for a node the catalog knows (Consul drops the others). Listings drop nodes the token may not
+// read; a single node's coordinates need node:read (403).
 import { z } from '@hono/zod-openapi';
 import { COORDINATE_DIMENSIONALITY } from '../../storage/commands.ts';
 import { watchFor } from '../../storage/state-store.ts';
 import type { CoordinateEntry } from '../../storage/types.ts';
-import { filterByAcl } from '../acl/enforce.ts';
+import { filterByAcl, requireAcl, resolveToken, writeToken } from '../acl/enforce.ts';
 import { jsonBodyLimit } from '../catalog/catalog.handlers.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import { internalError } from '../lib/errors.ts';
@@ -53,10 +55,20 @@ export const node: AppRouteHandler<NodeRoute> = async (c) => {
   requireQueryOptions(c);
   requireDefaultTenancy(c);
   const name = c.req.valid('param').node;
+  // Consul's Coordinate.Node: node:read on the node before the query.
+  resolveToken(c);
+  requireAcl(c, 'nodeRead', name);
   const state = c.var.services.state;
   const segment = segmentParam(c.req.url);
-  const out = await serveQuery(c, { watch: watchFor.coordinatesOfNode(name), run: () => state.coordinatesOfNode(name) });
-  const list = filterByAcl(c, out.coordinates, (a, x) => a.nodeRead(x.node)).filter((x) => segment === null || x.segment === segment);
+  const out = await serveQuery(c, {
+    watch: watchFor.coordinatesOfNode(name),
+    // Checked again on every wake of a blocking query.
+    run: () => {
+      requireAcl(c, 'nodeRead', name);
+      return state.coordinatesOfNode(name);
+    },
+  });
+  const list = out.coordinates.filter((x) => segment === null || x.segment === segment);
   if (list.length === 0) return c.body(null, 404);
   return sendJson(c, list.map(coordJson));
 };
@@ -75,11 +87,14 @@ export const update: AppRouteHandler<UpdateRoute> = async (c) => {
   }
   const services = c.var.services;
   const nodeName = body.Node ?? '';
+  // Consul vets node:write when the update arrives, before batching (even for an unknown node).
+  resolveToken(c);
+  requireAcl(c, 'nodeWrite', nodeName);
   if (nodeName !== '' && services.state.nodeGet(nodeName).node !== null) {
     await services.apply({
       type: 'coordinate.batch-update',
       updates: [{ node: nodeName, segment: body.Segment ?? '', coord: { Vec: vec, Error: coord.Error ?? 0, Adjustment: coord.Adjustment ?? 0, Height: coord.Height ?? 0 } }],
-    }, c.var.query.token);
+    }, writeToken(c));
   }
   return c.body(null, 200);
 };

@@ -2,16 +2,17 @@
 // newest 256 (storage), and each server lists the events that pass its own filters (its node
 // name, its local services and tags), as a Consul agent only keeps the events it processed.
 import type { Context } from 'hono';
+import { PERMISSION_DENIED } from '../../storage/acl/index.ts';
 import { MAX_EVENTS } from '../../storage/commands.ts';
 import { watchFor } from '../../storage/state-store.ts';
 import type { EventEntry } from '../../storage/types.ts';
 import { blockingQuery } from '../../storage/blocking-query.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
-import { filterByAcl } from '../acl/enforce.ts';
+import { aclWatchKeys, filterByAcl, resolveToken, writeToken } from '../acl/enforce.ts';
 import { compileRegex } from '../filter/re2/index.ts';
 import { readBodyLimited, declaredLength } from '../lib/body.ts';
-import { badRequest, internalError } from '../lib/errors.ts';
+import { badRequest, HttpError, internalError } from '../lib/errors.ts';
 import { sendJson } from '../lib/respond.ts';
 import { requireLocalDatacenter, requireQueryOptions } from '../lib/rpc.ts';
 import { userEventJson } from '../schemas/event.ts';
@@ -68,7 +69,11 @@ export const fire: AppRouteHandler<FireRoute> = async (c) => {
   const event = {
     id: services.uuid(), name, payload: payload.byteLength === 0 ? null : Buffer.from(payload).toString('base64'), nodeFilter, serviceFilter, tagFilter, version: EVENT_VERSION,
   };
-  await services.apply({ type: 'event.fire', event }, c.var.query.token);
+  // The leader checks event:write; Consul's HTTP layer answers its refusal with the bare text.
+  await services.apply({ type: 'event.fire', event }, writeToken(c)).catch((err: unknown) => {
+    if (err instanceof HttpError && err.status === 403 && err.message.startsWith(PERMISSION_DENIED)) throw new HttpError(403, PERMISSION_DENIED);
+    throw err;
+  });
   return sendJson(c, { ID: event.id, Name: name, Payload: event.payload, NodeFilter: nodeFilter, ServiceFilter: serviceFilter, TagFilter: tagFilter, Version: EVENT_VERSION, LTime: 0 });
 };
 
@@ -92,6 +97,8 @@ export function uuidIndex(uuid: string): bigint {
 
 export const list: AppRouteHandler<ListRoute> = async (c) => {
   const options = requireQueryOptions(c);
+  // Consul resolves the token before the (agent-local) blocking loop.
+  resolveToken(c);
   const name = new URL(c.req.url).searchParams.get('name') ?? '';
   const services = c.var.services;
   const run = () => {
@@ -108,7 +115,8 @@ export const list: AppRouteHandler<ListRoute> = async (c) => {
   const out = await blockingQuery(services.watches, {
     minIndex: options.minIndex > 0n ? 0.5 : 0,
     waitMs: options.waitMs,
-    watch: watchFor.eventList(),
+    // The request's token too: deleting it mid-wait ends the wait, and the re-run refuses.
+    watch: [...watchFor.eventList(), ...aclWatchKeys(c)],
     run,
     signal: c.req.raw.signal,
     timer: services.waitTimer,

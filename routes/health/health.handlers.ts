@@ -1,5 +1,6 @@
 // Health handlers: parse(), ?passing, the name, then the read blocking on the per-service
-// index (or the checks table), node-meta/tag/passing/filter, and ?near sorting.
+// index (or the checks table), node-meta/tag/filter, the ACL filter (after the user's filters,
+// as Consul: the filtered header reports only what ACLs hid), ?passing, and ?near sorting.
 import type { Context } from 'hono';
 import { watchFor } from '../../storage/state-store.ts';
 import type { CheckEntry, CheckStatus, HealthInstance } from '../../storage/types.ts';
@@ -8,7 +9,7 @@ import { catalogParams, compiledFilter, hasTags, matchesNodeMeta, nodeLookup, pa
 import { serveCatalogQuery } from '../catalog/read.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
-import { filterByAcl } from '../acl/enforce.ts';
+import { authorizer, filterByAcl } from '../acl/enforce.ts';
 import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { badRequest } from '../lib/errors.ts';
 import { sendJson } from '../lib/respond.ts';
@@ -18,9 +19,11 @@ import type { ChecksRoute, ConnectRoute, IngressRoute, NodeRoute, ServiceRoute, 
 
 type Ctx = Context<AppEnv>;
 
+type HealthCheckJson = ReturnType<typeof healthCheckJson>;
+
 /** Consul's filterHealthChecks: node:read on the check's node, service:read on its service. */
-const readableChecks = (c: Ctx, checks: readonly CheckEntry[]): CheckEntry[] =>
-  filterByAcl(c, checks, (a, h) => a.nodeRead(h.node) && (h.serviceName === '' || a.serviceRead(h.serviceName)));
+const readableChecks = (c: Ctx, checks: readonly HealthCheckJson[]): HealthCheckJson[] =>
+  filterByAcl(c, checks, (a, h) => a.nodeRead(h.Node) && (h.ServiceName === '' || a.serviceRead(h.ServiceName)));
 
 export const node: AppRouteHandler<NodeRoute> = async (c) => {
   requireQueryOptions(c);
@@ -30,7 +33,7 @@ export const node: AppRouteHandler<NodeRoute> = async (c) => {
   const matches = compiledFilter(catalogParams(c).filter, FILTER_SCHEMAS['health/node']);
   const state = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.nodeChecks(name), run: () => state.nodeChecks(name) });
-  return sendJson(c, readableChecks(c, out.checks).map(healthCheckJson).filter(matches));
+  return sendJson(c, readableChecks(c, out.checks.map(healthCheckJson).filter(matches)));
 };
 
 /** health/checks and health/state: node-meta needs each check's node; ?near sorts by it. */
@@ -39,8 +42,8 @@ function checksJson(c: Ctx, checks: readonly CheckEntry[], schema: (typeof FILTE
   const matches = compiledFilter(p.filter, schema);
   const state = c.var.services.state;
   const nodeOf = nodeLookup(state);
-  const kept = readableChecks(c, checks).filter((h) => p.nodeMeta.length === 0 || matchesNodeMeta(nodeOf(h.node)?.meta ?? null, p.nodeMeta));
-  return sortNear(state, p.near, kept.map(healthCheckJson).filter(matches), (h) => h.Node);
+  const kept = checks.filter((h) => p.nodeMeta.length === 0 || matchesNodeMeta(nodeOf(h.node)?.meta ?? null, p.nodeMeta));
+  return sortNear(state, p.near, readableChecks(c, kept.map(healthCheckJson).filter(matches)), (h) => h.Node);
 }
 
 export const checks: AppRouteHandler<ChecksRoute> = async (c) => {
@@ -69,7 +72,8 @@ export const state: AppRouteHandler<StateRoute> = async (c) => {
 /** ?passing drops an instance if any of its checks (node or service) is not passing. */
 const allPassing = (i: HealthInstance): boolean => i.checks.every((h) => h.status === 'passing');
 
-async function instances(c: Ctx, name: string, subset: (i: HealthInstance) => boolean) {
+/** health/service, /connect and /ingress (`gated`: Consul answers empty without service:read on the name). */
+async function instances(c: Ctx, name: string, subset: (i: HealthInstance) => boolean, gated: boolean) {
   requireQueryOptions(c);
   const passing = passingParam(c);
   requireDefaultTenancy(c);
@@ -78,14 +82,18 @@ async function instances(c: Ctx, name: string, subset: (i: HealthInstance) => bo
   const matches = compiledFilter(p.filter, FILTER_SCHEMAS['health/service']);
   const store = c.var.services.state;
   const out = await serveCatalogQuery(c, { watch: watchFor.healthInstances(name), run: () => store.healthInstances(name) });
-  const json = filterByAcl(c, out.instances, (a, i) => a.nodeRead(i.node.node) && a.serviceRead(i.service.service))
-    .filter((i) => subset(i) && hasTags(i.service.tags, p.tags) && matchesNodeMeta(i.node.meta, p.nodeMeta) && (!passing || allPassing(i)))
-    .map(checkServiceNodeJson)
-    .filter(matches);
-  return sendJson(c, sortNear(store, p.near, json, (i) => i.Node.Node));
+  if (gated && c.var.acl.enabled && !authorizer(c).serviceRead(name)) return sendJson(c, []);
+  const json = out.instances
+    .filter((i) => subset(i) && hasTags(i.service.tags, p.tags) && matchesNodeMeta(i.node.meta, p.nodeMeta))
+    .map((i) => ({ i, json: checkServiceNodeJson(i) }))
+    .filter((x) => matches(x.json));
+  const readable = filterByAcl(c, json, (a, x) => a.nodeRead(x.i.node.node) && a.serviceRead(x.i.service.service));
+  // ?passing is the HTTP layer's, after the RPC's ACL filter.
+  const shown = readable.filter((x) => !passing || allPassing(x.i)).map((x) => x.json);
+  return sendJson(c, sortNear(store, p.near, shown, (i) => i.Node.Node));
 }
 
-export const service: AppRouteHandler<ServiceRoute> = async (c) => instances(c, c.req.valid('param').service, () => true);
-export const connect: AppRouteHandler<ConnectRoute> = async (c) => instances(c, c.req.valid('param').service, isConnectNative);
+export const service: AppRouteHandler<ServiceRoute> = async (c) => instances(c, c.req.valid('param').service, () => true, false);
+export const connect: AppRouteHandler<ConnectRoute> = async (c) => instances(c, c.req.valid('param').service, isConnectNative, true);
 /** Ingress gateways are configured by config entries, which Cairn does not have: none. */
-export const ingress: AppRouteHandler<IngressRoute> = async (c) => instances(c, c.req.valid('param').service, () => false);
+export const ingress: AppRouteHandler<IngressRoute> = async (c) => instances(c, c.req.valid('param').service, () => false, true);

@@ -2,7 +2,7 @@
 // parse(), the query parameters, the body, then the RPC (forwarded to the leader by app/).
 import type { Context } from 'hono';
 import { watchFor } from '../../storage/state-store.ts';
-import { requireAcl } from '../acl/enforce.ts';
+import { requireAcl, writeToken } from '../acl/enforce.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import type { AppEnv } from '../env.ts';
 import { badRequest, HttpError, internalError } from '../lib/errors.ts';
@@ -100,7 +100,7 @@ export const autopilotPut: AppRouteHandler<AutopilotPutRoute> = async (c) => {
     cas = parsed.value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed.value);
   }
   requireAcl(c, 'operatorWrite');
-  const written = await operatorServices(c).setAutopilotConfiguration(config, cas, c.var.query.token);
+  const written = await operatorServices(c).setAutopilotConfiguration(config, cas, writeToken(c));
   return sendJson(c, cas === null ? true : written);
 };
 

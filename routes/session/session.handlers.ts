@@ -14,7 +14,7 @@ import { requireDefaultTenancy, requireLocalDatacenter, requireQueryOptions } fr
 import { sessionLookupError } from '../lib/session-id.ts';
 import { SessionCreateBodySchema, toSessionJson, type SessionCreateBody } from '../schemas/session.ts';
 import { sessionSpec } from './session-spec.ts';
-import { filterByAcl, requireAcl } from '../acl/enforce.ts';
+import { filterByAcl, requireAcl, writeToken } from '../acl/enforce.ts';
 import type { SessionEntry } from '../../storage/types.ts';
 import type { CreateRoute, DestroyRoute, InfoRoute, ListRoute, NodeRoute, RenewRoute } from './session.routes.ts';
 
@@ -60,7 +60,7 @@ export const create: AppRouteHandler<CreateRoute> = async (c) => {
     sessionTtlMinMs: services.limits.sessionTtlMinMs,
     authorize: (node) => requireAcl(c, 'sessionWrite', node),
   });
-  const { result } = await services.apply({ type: 'session.create', session: spec }, c.var.query.token);
+  const { result } = await services.apply({ type: 'session.create', session: spec }, writeToken(c));
   if (isCommandError(result)) throw internalError(result.error);
   return sendJson(c, { ID: result.id });
 };
@@ -72,7 +72,7 @@ export const destroy: AppRouteHandler<DestroyRoute> = async (c) => {
   requireLocalDatacenter(c);
   refuseMalformedId(id);
   requireSessionWrite(c, id);
-  await c.var.services.apply({ type: 'session.destroy', id }, c.var.query.token);
+  await c.var.services.apply({ type: 'session.destroy', id }, writeToken(c));
   return sendJson(c, true);
 };
 
@@ -84,7 +84,7 @@ export const renew: AppRouteHandler<RenewRoute> = async (c) => {
   requireLocalDatacenter(c);
   refuseMalformedId(id);
   requireSessionWrite(c, id);
-  const session = await c.var.services.renewSession(id, c.var.query.token);
+  const session = await c.var.services.renewSession(id, writeToken(c));
   if (session === null) throw new HttpError(404, `Session id '${id}' not found`);
   return sendJson(c, [toSessionJson(session)]);
 };

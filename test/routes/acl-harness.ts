@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { CancelTimer, Clock } from '../../consensus/host/clock.ts';
 import { initializeAcls } from '../../app/acl/acl-init.ts';
+import { AgentTokens } from '../../app/acl/agent-tokens.ts';
 import { SERVER_CALLER, tokenCaller, WriteAdmission, type Caller } from '../../app/acl/admission.ts';
 import { bootstrapResetFile } from '../../app/acl/bootstrap-reset.ts';
 import { AclResolver } from '../../app/acl/resolver.ts';
@@ -52,12 +53,15 @@ export interface AclHarnessOptions extends HarnessOptions {
   readonly enableKeyListPolicy?: boolean;
   readonly defaultToken?: string;
   readonly initialManagement?: string;
+  /** Where the agent's tokens persist (acl.enable_token_persistence); absent: memory only. */
+  readonly tokensFile?: string;
 }
 
 export interface AclHarness extends RoutesHarness {
   readonly acl: AclServices;
   readonly aclStore: AclStore;
   readonly resolver: AclResolver;
+  readonly agentTokens: AgentTokens;
   readonly clock: ManualClock;
   readonly reaper: AclTokenReaper;
   /** Where <data-dir>/acl-bootstrap-reset lives. */
@@ -81,9 +85,18 @@ export async function startAclHarness(options: AclHarnessOptions = {}): Promise<
     store: aclStore, hub: h.state.hub, defaultPolicy: options.defaultPolicy ?? 'allow', defaultToken: options.defaultToken ?? '',
     agentRecoveryToken: '', datacenter: DATACENTER, nodeName: NODE_NAME, now: () => clock.wallNow(),
   });
+  // The agent's tokens as a server keeps them (PUT /v1/agent/token), feeding the resolver.
+  const agentTokens = new AgentTokens({
+    config: { initialManagement: '', agent: '', default: options.defaultToken ?? '', agentRecovery: '' },
+    persistPath: options.tokensFile ?? null, logger: silent,
+  });
+  agentTokens.onChange(() => resolver.useAgentTokens(agentTokens.get('default'), agentTokens.get('agent_recovery')));
   const acl: AclServices = {
     defaultPolicy: options.defaultPolicy ?? 'allow', downPolicy: 'extend-cache', enableKeyListPolicy: options.enableKeyListPolicy ?? false,
-    defaultToken: options.defaultToken ?? '', resolve: (s) => resolver.resolve(s), store: aclStore, now: () => clock.wallNow(),
+    get defaultToken() {
+      return agentTokens.get('default');
+    },
+    agentTokens, resolve: (s) => resolver.resolve(s), store: aclStore, now: () => clock.wallNow(),
   };
   let ids = 0;
   const uuid = (): string => `${(++ids).toString(16).padStart(8, '0')}-aaaa-4bbb-8ccc-${Date.now().toString(16).padStart(12, '0').slice(-12)}`;
@@ -119,7 +132,7 @@ export async function startAclHarness(options: AclHarnessOptions = {}): Promise<
     h.request(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'X-Consul-Token': token } });
   const closeRoutes = h.close;
   return Object.assign(h, {
-    acl, aclStore, resolver, clock, reaper, dataDir, applyAs, as,
+    acl, aclStore, resolver, agentTokens, clock, reaper, dataDir, applyAs, as,
     async bootstrap() {
       const res = await h.request('/v1/acl/bootstrap', { method: 'PUT' });
       if (res.status !== 200) throw new Error(`bootstrap failed: ${res.status} ${await res.text()}`);
