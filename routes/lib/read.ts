@@ -37,7 +37,8 @@ export async function serveQuery<T extends { readonly index: number }>(c: Contex
       if (c.var.acl.enabled) c.var.acl.identity();
       return query.run();
     },
-    signal: c.req.raw.signal,
+    // Only a blocking query waits; the adapter builds an AbortSignal per request on first access.
+    ...(options.minIndex > 0n ? { signal: c.req.raw.signal } : {}),
     timer: services.waitTimer,
   });
   setQueryMeta(c, result.index, services.readMeta());
