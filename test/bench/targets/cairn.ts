@@ -8,7 +8,7 @@ import getPort from 'get-port';
 import type { Pool } from 'undici';
 import { newPool, send, sendOk } from '../http.ts';
 import { ServerProcess } from '../server-process.ts';
-import { MAX_TXN_OPS, type ReadMode, type Target, type WatchGroup, type WatchHandlers, type Watcher } from './target.ts';
+import { MAX_TXN_OPS, type KeyValue, type ReadMode, type Target, type WatchGroup, type WatchHandlers, type Watcher } from './target.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** Start-up compiles TypeScript on the fly; a loaded 2-core machine needs a while. */
@@ -90,10 +90,9 @@ export class CairnTarget implements Target {
     await sendOk(this.pools[server]!, { method: 'GET', path: `/v1/kv/${key}${MODE_QUERY[mode]}` });
   }
 
-  async putMany(server: number, keys: readonly string[], value: Uint8Array): Promise<void> {
-    if (keys.length > MAX_TXN_OPS) throw new Error(`a transaction takes at most ${MAX_TXN_OPS} operations`);
-    const b64 = Buffer.from(value).toString('base64');
-    const ops = keys.map((k) => ({ KV: { Verb: 'set', Key: k, Value: b64 } }));
+  async putMany(server: number, entries: readonly KeyValue[]): Promise<void> {
+    if (entries.length > MAX_TXN_OPS) throw new Error(`a transaction takes at most ${MAX_TXN_OPS} operations`);
+    const ops = entries.map((e) => ({ KV: { Verb: 'set', Key: e.key, Value: Buffer.from(e.value).toString('base64') } }));
     await sendOk(this.pools[server]!, { method: 'PUT', path: '/v1/txn', body: JSON.stringify(ops) });
   }
 

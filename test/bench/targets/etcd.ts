@@ -9,7 +9,7 @@ import getPort from 'get-port';
 import type { Pool } from 'undici';
 import { newPool, send, sendOk } from '../http.ts';
 import { ServerProcess } from '../server-process.ts';
-import { MAX_TXN_OPS, type ReadMode, type Target, type WatchGroup, type WatchHandlers, type Watcher } from './target.ts';
+import { MAX_TXN_OPS, type KeyValue, type ReadMode, type Target, type WatchGroup, type WatchHandlers, type Watcher } from './target.ts';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 60_000;
@@ -90,10 +90,9 @@ export class EtcdTarget implements Target {
     if (!answer.body.includes('"kvs"')) throw new Error(`range ${key}: not found`);
   }
 
-  async putMany(server: number, keys: readonly string[], value: Uint8Array): Promise<void> {
-    if (keys.length > MAX_TXN_OPS) throw new Error(`a transaction takes at most ${MAX_TXN_OPS} operations`);
-    const v = b64(value);
-    const ops = keys.map((k) => `{"request_put":{"key":"${b64(k)}","value":"${v}"}}`);
+  async putMany(server: number, entries: readonly KeyValue[]): Promise<void> {
+    if (entries.length > MAX_TXN_OPS) throw new Error(`a transaction takes at most ${MAX_TXN_OPS} operations`);
+    const ops = entries.map((e) => `{"request_put":{"key":"${b64(e.key)}","value":"${b64(e.value)}"}}`);
     await sendOk(this.pools[server]!, { method: 'POST', path: '/v3/kv/txn', body: `{"success":[${ops.join(',')}]}` });
   }
 

@@ -33,7 +33,7 @@ export interface Target {
   /** One read of an existing key; rejects unless the system returned it. */
   get(server: number, key: string, mode: ReadMode): Promise<void>;
   /** Writes many keys in one transaction (both systems cap a transaction at 128 operations). */
-  putMany(server: number, keys: readonly string[], value: Uint8Array): Promise<void>;
+  putMany(server: number, entries: readonly KeyValue[]): Promise<void>;
   watchGroup(watchersPerServer: number): WatchGroup;
   /** Which server leads now. */
   leader(): Promise<number>;
@@ -49,6 +49,11 @@ export interface Target {
   cpuSeconds(): number;
   /** Resident memory of each running server, MiB. */
   rssMiB(): number[];
+}
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: Uint8Array;
 }
 
 /** Largest transaction both systems accept by default (Consul and etcd: 128 operations). */

@@ -5,10 +5,9 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { inTurn, push, type Runs, type Session } from '../session.ts';
 import type { Target } from '../targets/target.ts';
-import { preload, VALUE_BYTES } from './throughput.ts';
+import { preload, randomValue } from './throughput.ts';
 import { armWatchers, seedKeys } from './watch.ts';
 
 /** Transactions in flight while loading (enough to keep both systems' group commit busy). */
@@ -24,11 +23,10 @@ const maxRss = (t: Target): number => Math.max(...t.rssMiB());
 export async function loadState(s: Session, targets: readonly Target[]): Promise<void> {
   const n = s.options.keys;
   const keys = Array.from({ length: n }, (_, i) => keyName(i));
-  const value = randomBytes(VALUE_BYTES);
   const rate: Runs = {};
   for (const t of targets) {
     const t0 = performance.now();
-    await preload([t], keys, value, LOAD_CONCURRENCY);
+    await preload([t], keys, randomValue, LOAD_CONCURRENCY);
     const seconds = (performance.now() - t0) / 1000;
     s.log(`${t.system} ${t.size}x loaded ${n} keys in ${seconds.toFixed(1)} s`);
     push(rate, t, n / seconds);

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { boundedAll, closedLoop, type SliceResult } from '../load.ts';
 import { inTurn, push, type Runs, type Session } from '../session.ts';
-import { MAX_TXN_OPS, type ReadMode, type Target } from '../targets/target.ts';
+import { MAX_TXN_OPS, type KeyValue, type ReadMode, type Target } from '../targets/target.ts';
 
 /** Value size of the put and get workloads. */
 export const VALUE_BYTES = 256;
@@ -63,15 +63,20 @@ const MODE_LABEL: Record<ReadMode, string> = {
   consistent: 'get ?consistent (etcd linearizable)',
 };
 
-export async function preload(targets: readonly Target[], keys: readonly string[], value: Uint8Array, concurrency = PRELOAD_CONCURRENCY): Promise<void> {
-  const batches: string[][] = [];
-  for (let i = 0; i < keys.length; i += MAX_TXN_OPS) batches.push(keys.slice(i, i + MAX_TXN_OPS));
-  await Promise.all(targets.map((t) => boundedAll(batches, concurrency, (batch, i) => t.putMany(i % t.size, batch, value))));
+/** Writes `keys` in transactions of 128, `valueOf(i)` being the value of keys[i] (one call per key and target). */
+export async function preload(targets: readonly Target[], keys: readonly string[], valueOf: (i: number) => Uint8Array, concurrency = PRELOAD_CONCURRENCY): Promise<void> {
+  const starts: number[] = [];
+  for (let i = 0; i < keys.length; i += MAX_TXN_OPS) starts.push(i);
+  const batch = (from: number): KeyValue[] => keys.slice(from, from + MAX_TXN_OPS).map((key, k) => ({ key, value: valueOf(from + k) }));
+  await Promise.all(targets.map((t) => boundedAll(starts, concurrency, (from, i) => t.putMany(i % t.size, batch(from)))));
 }
+
+/** Distinct random values (a shared value would compress away in snapshots). */
+export const randomValue = (): Uint8Array => randomBytes(VALUE_BYTES);
 
 export async function getWorkload(s: Session, targets: readonly Target[]): Promise<void> {
   const keys = Array.from({ length: GET_KEYS }, (_, i) => `bench/get/${i}`);
-  await preload(targets, keys, randomBytes(VALUE_BYTES));
+  await preload(targets, keys, randomValue);
   const servers = targets[0]!.size;
   const c = s.options.getConcurrency;
   for (const mode of ['default', 'stale', 'consistent'] as const) {

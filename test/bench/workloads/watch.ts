@@ -119,5 +119,5 @@ function sum(a: Runs, b: Runs): Runs {
 
 /** Every watched key exists before its watcher arms (so its first read has a value and an index). */
 export async function seedKeys(t: Target, prefix: string, count: number): Promise<void> {
-  await preload([t], Array.from({ length: count }, (_, i) => `${prefix}/${i}`), Buffer.from('seed'));
+  await preload([t], Array.from({ length: count }, (_, i) => `${prefix}/${i}`), () => Buffer.from('seed'));
 }
