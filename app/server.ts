@@ -22,8 +22,8 @@ import { createAclSystem } from './acl/acl-system.ts';
 import { observeApplied } from './applied-effects.ts';
 import { AppliedWaiter } from './applied-waiter.ts';
 import { planFormation, requestJoin, type FormationDeps } from './cluster-formation.ts';
-import { CommandGateway } from './command-gateway.ts';
 import type { AgentConfig } from './config.ts';
+import { DiskGuard, DiskGuardedGateway, statfsFreeBytes } from './disk-guard.ts';
 import { wireAgent } from './agent/wiring.ts';
 import { listenHttp, type HttpListener } from './http-server.ts';
 import { createMetrics, wireOperations, yieldingFsm } from './operations.ts';
@@ -35,8 +35,10 @@ import { encodeFrame } from './rpc.ts';
 import { serveAppRpc, serveHelloOnly } from './rpc-server.ts';
 import { isRegistered, selfRegistration, type SelfNode } from './self-registration.ts';
 import { ServerServices } from './services.ts';
+import { quarantineDamagedState, STATE_FILE } from './state-recovery.ts';
 import { SessionRenewer } from './session-renewer.ts';
 import { once, singleFlight } from './single-flight.ts';
+import { diskFaultsFromEnv, diskFull, faultyVfs, type DiskFaults } from './test-faults.ts';
 import { VERSION } from './version.ts';
 
 /** Milliseconds per Raft tick at raft_multiplier 1: elections after 1–2 s of silence. */
@@ -82,19 +84,28 @@ interface Disk {
   readonly wal: Wal;
   readonly snapshots: SnapshotStore;
   readonly state: State;
+  /** The leader's check of free space before client writes. */
+  readonly guard: DiskGuard;
 }
 
-async function openDisk(config: AgentConfig, logger: Logger, wrapVfs: (vfs: Vfs) => Vfs): Promise<Disk> {
+async function openDisk(config: AgentConfig, logger: Logger, wrapVfs: (vfs: Vfs) => Vfs, clock: SystemClock): Promise<Disk> {
   const temporary = config.dataDir === null;
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-dev-'));
   mkdirSync(join(dataDir, 'raft', 'wal'), { recursive: true });
   const nodeId = loadOrCreateNodeId(dataDir, config.nodeId);
   if (!nodeId.ok) throw new Error(nodeId.error);
-  const vfs = wrapVfs(new NodeVfs());
+  // Only tests set the fault variable (app/test-faults.ts); otherwise this is the plain file system.
+  const faults: DiskFaults | undefined = diskFaultsFromEnv(process.env);
+  if (faults !== undefined) logger.warn({ faults }, 'test disk faults enabled');
+  const vfs = wrapVfs(faults === undefined ? new NodeVfs() : faultyVfs(new NodeVfs(), faults));
+  const free = statfsFreeBytes(dataDir);
+  const guard = new DiskGuard(faults === undefined ? free : async () => (diskFull(faults) ? 0 : free()), () => clock.now());
+  await guard.refresh();
   const wal = await openWal(join(dataDir, 'raft', 'wal'), { vfs });
   const snapshots = await SnapshotStore.open(vfs, join(dataDir, 'raft', 'snapshots'), { logger: logger.child({ component: 'snapshots' }) });
-  const state = openState(join(dataDir, 'state.db'));
-  return { dataDir, temporary, nodeId: nodeId.id, wal, snapshots, state };
+  quarantineDamagedState(dataDir, logger, clock.wallNow());
+  const state = openState(join(dataDir, STATE_FILE));
+  return { dataDir, temporary, nodeId: nodeId.id, wal, snapshots, state, guard };
 }
 
 export interface ServerOptions {
@@ -104,9 +115,9 @@ export interface ServerOptions {
 
 export async function startServer(config: AgentConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const metrics = createMetrics();
-  const disk = await openDisk(config, logger, metrics.server.wrapVfs);
-  const { state, wal, snapshots, nodeId } = disk;
   const clock = new SystemClock();
+  const disk = await openDisk(config, logger, metrics.server.wrapVfs, clock);
+  const { state, wal, snapshots, nodeId } = disk;
   const clusterAddress = `${config.advertiseAddr}:${config.serverPort}`;
   const transport = await TcpTransport.listen({
     nodeId,
@@ -157,7 +168,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
   const acl = createAclSystem({
     config: config.acl, state, dataDir: disk.dataDir, datacenter: config.datacenter, nodeName: config.nodeName, clock, logger,
   });
-  const gateway = new CommandGateway({ host, transport, clock, lockDelays, applied, admission: acl.admission });
+  const gateway = new DiskGuardedGateway({ host, transport, clock, lockDelays, applied, admission: acl.admission }, disk.guard);
   /** A leader loop's own write: proposed as the server, answered with the FSM's result. */
   const leaderApply = async (command: Command): Promise<unknown> => {
     const answer = await gateway.applyAsLeader(command, encodeCommand(command));
@@ -254,9 +265,15 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     finished = resolve;
     failed = reject;
   });
+  // A failed durable write stops the server: it never retries and continues (the kernel may have
+  // dropped the dirty pages), and it does not linger either — answering stale reads and holding a
+  // cluster port that ignores its peers. The process exits; a restart recovers from the disk.
+  let fatal: Error | undefined;
+  let haltAfterFatal: () => Promise<void> = async () => failed(fatal as Error);
   host.onFatal((err) => {
-    logger.fatal({ err }, 'Raft stopped on a fatal error');
-    failed(err);
+    logger.fatal({ err }, 'Raft stopped on a fatal error; shutting the server down');
+    fatal = err;
+    void haltAfterFatal();
   });
 
   await host.start();
@@ -291,12 +308,15 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
     applied.close(new Error('server stopped'));
     transport.handle(RpcChannel.App, undefined);
     await transport.close();
-    await wal.close();
+    // After a disk failure the WAL may refuse to close cleanly; the process is going anyway.
+    await wal.close().catch((err: unknown) => logger.warn({ err }, 'closing the WAL failed'));
     state.close();
     if (disk.temporary) rmSync(disk.dataDir, { recursive: true, force: true });
     logger.info('agent stopped');
-    finished();
+    if (fatal === undefined) finished();
+    else failed(fatal);
   });
+  haltAfterFatal = stop;
 
   const leaveConfiguration = once(async () => {
     if (host.isLeader() && host.status().configuration.servers.length > 1) {
