@@ -34,8 +34,22 @@ const CACHE_SIZE_KIB = 32 * 1024;
  */
 const BUSY_TIMEOUT_MS = 5_000;
 
+/**
+ * The steps of a restore, in order: `loading` after each bounded step of the build, `built`
+ * when the new database is complete, then the swap (StateDb.replace): `durable` (file and
+ * directory fsynced), `staged` (pointer temp file written), `published` (pointer renamed: the
+ * commit point), `swapped` (holders switched), `synced` (directory fsynced), `removed` (the
+ * replaced file deleted, or kept until its snapshot readers finish).
+ */
+export type RestoreStep = 'loading' | 'built' | 'durable' | 'staged' | 'published' | 'swapped' | 'synced' | 'removed';
+
+export interface StateDbOptions {
+  /** Called at each restore step (crash tests stop the process there). */
+  readonly onRestoreStep?: (step: RestoreStep) => void;
+}
+
 /** Opens (creating if needed) and migrates the state database at `path` (or ':memory:'). */
-export function openStateDb(path: string): StateDb {
+export function openStateDb(path: string, options: StateDbOptions = {}): StateDb {
   const live = path === MEMORY ? MEMORY : liveFile(path);
   if (path !== MEMORY) removeStaleGenerations(path, live);
   const sqlite = new Database(live);
@@ -47,7 +61,7 @@ export function openStateDb(path: string): StateDb {
     sqlite.close();
     throw err;
   }
-  return new StateDb(path, sqlite, live);
+  return new StateDb(path, sqlite, live, options);
 }
 
 /**
@@ -113,6 +127,7 @@ export class StateDb {
     readonly base: string,
     live: Sqlite,
     livePath: string,
+    private readonly options: StateDbOptions = {},
   ) {
     this.live = live;
     this.livePath = livePath;
@@ -139,6 +154,11 @@ export class StateDb {
   onSwap(listener: (sqlite: Sqlite) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** @internal Reports a restore step (see RestoreStep). */
+  restoreStep(step: RestoreStep): void {
+    this.options.onRestoreStep?.(step);
   }
 
   /** Where the next restore builds its database. */
@@ -177,7 +197,9 @@ export class StateDb {
     const old = this.livePath;
     try {
       await makeDurable(nextPath);
+      this.restoreStep('durable');
       await stagePointer(this.base, nextPath);
+      this.restoreStep('staged');
       if (this.closed) throw new Error('state db: closed during a restore');
       publishPointer(this.base);
     } catch (err) {
@@ -185,10 +207,14 @@ export class StateDb {
       await removeDatabase(nextPath);
       throw err;
     }
+    this.restoreStep('published');
     this.swap(next, nextPath);
+    this.restoreStep('swapped');
     await syncDir(dirname(this.base));
+    this.restoreStep('synced');
     if ((this.pins.get(old) ?? 0) > 0) this.retired.add(old);
     else await removeDatabase(old);
+    this.restoreStep('removed');
   }
 
   close(): void {

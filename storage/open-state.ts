@@ -1,7 +1,7 @@
 // One call to get the storage side of a server: the database, the watch hub, the FSM that
 // applies to it and the read API over it (app/ wires the FSM into the Raft driver).
 import { openStateDb } from './db.ts';
-import type { StateDb } from './db.ts';
+import type { StateDb, StateDbOptions } from './db.ts';
 import { StateFsm } from './fsm.ts';
 import type { StateFsmOptions } from './fsm.ts';
 import { StateStore } from './state-store.ts';
@@ -17,8 +17,8 @@ export interface State {
 }
 
 /** Opens `<path>` (e.g. `<data-dir>/state.db`, or ':memory:'), migrating it if needed. */
-export function openState(path: string, options: StateFsmOptions = {}): State {
-  const db = openStateDb(path);
+export function openState(path: string, options: StateFsmOptions & StateDbOptions = {}): State {
+  const db = openStateDb(path, options);
   const hub = new WatchHub();
   const fsm = new StateFsm(db, hub, options);
   const store = new StateStore(db, hub);

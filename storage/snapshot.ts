@@ -115,7 +115,7 @@ class ChunkWriter {
  * synchronous switch of every holder). On failure the live state is untouched.
  */
 export async function restoreState(db: StateDb, source: AsyncIterable<Uint8Array>, at: AppliedPosition): Promise<void> {
-  const builder = StateBuilder.create(db.nextPath(), () => db.isOpen);
+  const builder = StateBuilder.create(db);
   let built: Sqlite;
   try {
     await builder.load(source, at);
@@ -125,6 +125,7 @@ export async function restoreState(db: StateDb, source: AsyncIterable<Uint8Array
     await builder.abandon();
     throw err;
   }
+  db.restoreStep('built');
   await db.replace(built, builder.path);
 }
 

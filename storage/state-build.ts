@@ -4,7 +4,7 @@
 // FK_CHECK_ROWS rows checked). The live database is untouched until StateDb.replace (db.ts)
 // makes the result live; a failure or a crash before that leaves only a file to delete.
 import type Database from 'better-sqlite3';
-import { configureLive, openBuildDb, type Sqlite } from './db.ts';
+import { configureLive, openBuildDb, type Sqlite, type StateDb } from './db.ts';
 import { LineSplitter, checkEnd, checkHeader, decodeValue, isTableHeader, nextTurn, parseLine, stateTables, type Position } from './snapshot-format.ts';
 import { removeDatabase } from './state-files.ts';
 
@@ -32,19 +32,19 @@ export class StateBuilder {
     readonly path: string,
     /** The triggers, dropped while rows are loaded (they would log every row as a change). */
     private readonly triggers: readonly { name: string; sql: string }[],
-    /** False once the restore should stop (the state database was closed). */
-    private readonly wanted: () => boolean,
+    private readonly db: StateDb,
   ) {}
 
-  /** A fresh, migrated database at `path` with no rows and no triggers. */
-  static create(path: string, wanted: () => boolean): StateBuilder {
+  /** A fresh, migrated database at `path` with no rows and no triggers, to replace `db`'s state. */
+  static create(db: StateDb): StateBuilder {
+    const path = db.nextPath();
     const sqlite = openBuildDb(path);
     const triggers = sqlite.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all() as { name: string; sql: string }[];
     sqlite.transaction(() => {
       for (const t of triggers) sqlite.exec(`DROP TRIGGER "${t.name}"`);
       for (const table of stateTables(sqlite)) sqlite.exec(`DELETE FROM "${table}"`);
     })();
-    return new StateBuilder(sqlite, path, triggers, wanted);
+    return new StateBuilder(sqlite, path, triggers, db);
   }
 
   /** Loads every row of the snapshot, checking its header, table names and row count. */
@@ -160,8 +160,9 @@ export class StateBuilder {
   }
 
   private async pause(): Promise<void> {
+    this.db.restoreStep('loading');
     await nextTurn();
-    if (!this.wanted()) throw new Error('snapshot: restore abandoned (the state database was closed)');
+    if (!this.db.isOpen) throw new Error('snapshot: restore abandoned (the state database was closed)');
   }
 }
 

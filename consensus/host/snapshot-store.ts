@@ -235,10 +235,11 @@ class FileReader implements SnapshotReader {
 }
 
 /**
- * The data section in chunks. Each chunk is one synchronous read (the Vfs reads from the page
- * cache); between chunks the reader asks the Vfs for the file's size, which both checks that the
- * file did not shrink and, on a real disk, is a threadpool round trip that gives the event loop
- * a turn: verifying a large snapshot never holds the loop for more than one chunk.
+ * The data section in chunks, each one synchronous read (the Vfs reads from the page cache).
+ * Before every chunk after the first the reader awaits the Vfs for the file's size (and checks
+ * it): on a real disk that is a threadpool round trip, which gives the event loop a turn, so
+ * verifying or streaming a large snapshot never holds the loop for more than one chunk; on the
+ * simulation's disk it is a resolved promise, which keeps runs deterministic.
  */
 async function* readData(file: VfsFile, size: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes <= 0) throw new RangeError('chunk size must be positive');
