@@ -4386,7 +4386,7 @@ export type paths = {
                 };
                 header?: never;
                 path: {
-                    /** @description default, agent, agent_recovery, replication, … */
+                    /** @description default, agent, agent_recovery, replication, config_file_service_registration, dns (or a deprecated alias) */
                     name: string;
                 };
                 cookie?: never;
@@ -4420,6 +4420,15 @@ export type paths = {
                 };
                 /** @description Permission denied or ACL not found, plain text. */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Token "⟨name⟩" is unknown */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
