@@ -51,6 +51,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // One agent and one headless chromium per file; the build step runs first if needed.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'jepsen',
           include: ['test/jepsen/**/*.test.ts'],
           // A short, seeded fault schedule against real 3- and 5-server clusters (the long run is

@@ -37,6 +37,7 @@ import { isRegistered, selfRegistration, type SelfNode } from './self-registrati
 import { ServerServices } from './services.ts';
 import { quarantineDamagedState, STATE_FILE } from './state-recovery.ts';
 import { SessionRenewer } from './session-renewer.ts';
+import { withAdminUi } from './ui-routes.ts';
 import { once, singleFlight } from './single-flight.ts';
 import { diskFaultsFromEnv, diskFull, faultyVfs, type DiskFaults } from './test-faults.ts';
 import { VERSION } from './version.ts';
@@ -285,7 +286,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
 
   let http: HttpListener;
   try {
-    http = await listenHttp(createApp(services), config.clientAddr, config.httpPort);
+    http = await listenHttp(withAdminUi(createApp(services)), config.clientAddr, config.httpPort);
   } catch (err) {
     await agentWiring.stop();
     await host.stop();

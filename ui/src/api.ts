@@ -1,0 +1,58 @@
+// The UI's only way to the agent: fetch against the public /v1 API, with the session's ACL
+// token. Results are values, never throws (except an abort, which ends the caller's work).
+import { currentToken } from './token.ts';
+
+export type ApiResult<T> =
+  | { readonly ok: true; readonly value: T; readonly index: number; readonly status: number }
+  | { readonly ok: false; readonly status: number; readonly message: string };
+
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface RequestOptions {
+  readonly method?: 'GET' | 'PUT' | 'DELETE';
+  readonly query?: Query;
+  readonly body?: string;
+  readonly signal?: AbortSignal;
+  /** A 404 that means "nothing here" (KV listings): answered with this value instead of an error. */
+  readonly notFound?: unknown;
+}
+
+/** A query string in Consul's style: a `true` flag is a bare name (`?keys&recurse`). */
+export function queryString(query: Query = {}): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === false) continue;
+    parts.push(value === true ? encodeURIComponent(name) : `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+}
+
+/** Percent-encodes a rest-of-path parameter (a KV key, a service name) segment by segment. */
+export const encodePath = (value: string): string => value.split('/').map(encodeURIComponent).join('/');
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = {};
+  const token = currentToken();
+  if (token !== '') headers['X-Consul-Token'] = token;
+  let response: Response;
+  try {
+    response = await fetch(path + queryString(options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (err) {
+    if (options.signal?.aborted === true) throw err;
+    return { ok: false, status: 0, message: `The agent is unreachable (${String(err)})` };
+  }
+  const index = Number(response.headers.get('X-Consul-Index') ?? '0');
+  if (response.status === 404 && options.notFound !== undefined) {
+    return { ok: true, value: options.notFound as T, index, status: 404 };
+  }
+  const text = await response.text();
+  if (!response.ok) return { ok: false, status: response.status, message: text.trim() || response.statusText };
+  const type = response.headers.get('Content-Type') ?? '';
+  const value = (type.includes('json') && text !== '' ? JSON.parse(text) : text) as T;
+  return { ok: true, value, index, status: response.status };
+}
