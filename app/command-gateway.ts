@@ -9,6 +9,7 @@ import type { RaftHost } from '../consensus/host/raft-host.ts';
 import { RpcChannel, type Transport } from '../consensus/host/transport.ts';
 import { HttpError } from '../routes/lib/errors.ts';
 import { NoClusterLeaderError } from '../routes/services.ts';
+import type { GlobalCheck } from '../storage/acl/index.ts';
 import { encodeCommand, validateCommand, type Command } from '../storage/commands.ts';
 import { SERVER_CALLER, tokenCaller, type Caller, type WriteAdmission } from './acl/admission.ts';
 import type { AppliedWaiter } from './applied-waiter.ts';
@@ -124,6 +125,12 @@ export class CommandGateway {
   /** Throws Consul's 403 unless `caller` may renew the session (checked by the leader). */
   requireRenew(sessionId: string, caller: Caller): void {
     const refusal = this.deps.admission?.renewRefusal(sessionId, caller) ?? null;
+    if (refusal !== null) throw new HttpError(refusal.status, refusal.message);
+  }
+
+  /** Throws Consul's 403 unless `caller` passes the global `check` (an operator request on the leader). */
+  requireGlobal(check: GlobalCheck, caller: Caller): void {
+    const refusal = this.deps.admission?.globalRefusal(check, caller) ?? null;
     if (refusal !== null) throw new HttpError(refusal.status, refusal.message);
   }
 

@@ -9,10 +9,12 @@ import type { LeaderInfo, RaftHost } from '../consensus/host/raft-host.ts';
 import type { Transport } from '../consensus/host/transport.ts';
 import { NS_PER_MS, parseGoDuration } from '../routes/lib/go-duration.ts';
 import type { ReadMeta } from '../routes/services.ts';
+import type { GlobalCheck } from '../storage/acl/index.ts';
 import { readAutopilotConfig } from '../storage/autopilot-config.ts';
 import { encodeCommand, type AutopilotConfigSpec, type Command } from '../storage/commands.ts';
 import type { State } from '../storage/open-state.ts';
 import { newestTombstoneIndex, stateSizes } from '../storage/state-stats.ts';
+import { tokenCaller } from './acl/admission.ts';
 import type { CommandGateway } from './command-gateway.ts';
 import type { AgentConfig } from './config.ts';
 import { AutopilotLoop } from './leader/autopilot.ts';
@@ -152,7 +154,8 @@ export function wireOperations(deps: OperationsDeps): Operations {
       deps.afterRestore();
     },
   });
-  const operator = new ServerOperator({ host, transport: deps.transport, clock, state, autopilot, snapshots, defaults, apply, logger });
+  const authorize = (check: GlobalCheck, token: string): void => gateway.requireGlobal(check, tokenCaller(token));
+  const operator = new ServerOperator({ host, transport: deps.transport, clock, state, autopilot, snapshots, defaults, apply, authorize, logger });
   operator.listen();
 
   let leading = false;

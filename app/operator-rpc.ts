@@ -18,18 +18,24 @@ export const OPERATOR_RPC_TIMEOUT_MS = 15 * 60_000;
 /** Pause before asking again when no leader answered. */
 const RETRY_MS = 100;
 
+/**
+ * The requests that act on the leader carry the operator's `token` (its secret, as the HTTP
+ * request gave it or the agent's default): the leader checks it again, as it does a forwarded
+ * write, and never takes the forwarding server's word. Transfer steps after `snapshot-open` and
+ * `restore-begin` act on a handle only the authorized caller was given.
+ */
 export type OperatorRequest =
-  | { readonly kind: 'raft-configuration' }
-  | { readonly kind: 'remove-peer'; readonly id?: string; readonly address?: string }
-  | { readonly kind: 'transfer-leader'; readonly id?: string }
-  | { readonly kind: 'autopilot-health' }
+  | { readonly kind: 'raft-configuration'; readonly token?: string }
+  | { readonly kind: 'remove-peer'; readonly id?: string; readonly address?: string; readonly token?: string }
+  | { readonly kind: 'transfer-leader'; readonly id?: string; readonly token?: string }
+  | { readonly kind: 'autopilot-health'; readonly token?: string }
   /** Take a snapshot archive on the leader; answers its handle, index and size. */
-  | { readonly kind: 'snapshot-open' }
+  | { readonly kind: 'snapshot-open'; readonly token?: string }
   /** The archive's bytes from `offset` (at most SNAPSHOT_CHUNK_BYTES). */
   | { readonly kind: 'snapshot-read'; readonly handle: string; readonly offset: number }
   | { readonly kind: 'snapshot-close'; readonly handle: string }
   /** Start uploading an archive to restore. */
-  | { readonly kind: 'restore-begin' }
+  | { readonly kind: 'restore-begin'; readonly token?: string }
   /** The archive's bytes at `offset` (the body). */
   | { readonly kind: 'restore-chunk'; readonly handle: string; readonly offset: number }
   /** The upload is complete: verify and restore it. */

@@ -17,6 +17,7 @@ import type {
   RaftConfigurationView,
   SnapshotDownload,
 } from '../routes/operator/operator-services.ts';
+import type { GlobalCheck } from '../storage/acl/index.ts';
 import { readAutopilotConfig } from '../storage/autopilot-config.ts';
 import type { AutopilotConfigSpec, Command } from '../storage/commands.ts';
 import type { State } from '../storage/open-state.ts';
@@ -27,6 +28,20 @@ import type { SnapshotService } from './snapshot-service.ts';
 
 const NS_PER_MS = 1_000_000;
 
+/**
+ * What the leader checks before it acts on another server's operator request: the same
+ * permission the HTTP handler checked on that server (Consul's Operator and Snapshot endpoints
+ * check on the server that serves the RPC).
+ */
+const LEADER_CHECKS: Partial<Record<OperatorRequest['kind'], GlobalCheck>> = {
+  'raft-configuration': 'operatorRead',
+  'remove-peer': 'operatorWrite',
+  'transfer-leader': 'operatorWrite',
+  'autopilot-health': 'operatorRead',
+  'snapshot-open': 'snapshot',
+  'restore-begin': 'snapshot',
+};
+
 export interface OperatorDeps {
   readonly host: RaftHost;
   readonly transport: Transport;
@@ -36,6 +51,8 @@ export interface OperatorDeps {
   readonly snapshots: SnapshotService;
   /** The agent's autopilot configuration: what a first leader stores, and what is shown until then. */
   readonly defaults: AutopilotConfigSpec;
+  /** The leader's check of a forwarded request's token: throws Consul's 403 unless allowed. */
+  readonly authorize: (check: GlobalCheck, token: string) => void;
   /** Proposes a command through the leader (Services.apply). */
   readonly apply: (command: Command, token: string) => Promise<{ readonly result: unknown }>;
   readonly logger: Logger;
@@ -75,6 +92,12 @@ export class ServerOperator implements OperatorServices {
   }
 
   private async serve(request: OperatorRequest, body: Uint8Array): Promise<Uint8Array> {
+    const check = LEADER_CHECKS[request.kind];
+    if (check !== undefined) {
+      // Only the leader acts on these, so only the leader's answer (and state) decides.
+      if (!this.deps.host.isLeader()) return encodeOperatorFrame({ kind: 'not-leader', leaderAddress: this.deps.host.status().leaderAddress ?? '' });
+      this.deps.authorize(check, 'token' in request ? (request.token ?? '') : '');
+    }
     const snapshot = await this.deps.snapshots.serve(request, body);
     if (snapshot !== undefined) return snapshot;
     if (!this.deps.host.isLeader()) return encodeOperatorFrame({ kind: 'not-leader', leaderAddress: this.deps.host.status().leaderAddress ?? '' });
@@ -99,9 +122,9 @@ export class ServerOperator implements OperatorServices {
     return callLeader(this.deps, request, local, (value) => value as T);
   }
 
-  raftConfiguration(stale: boolean): Promise<RaftConfigurationView> {
+  raftConfiguration(stale: boolean, token: string): Promise<RaftConfigurationView> {
     if (stale) return Promise.resolve(this.localConfiguration());
-    return this.leader({ kind: 'raft-configuration' }, async () => this.localConfiguration());
+    return this.leader({ kind: 'raft-configuration', token }, async () => this.localConfiguration());
   }
 
   private localConfiguration(): RaftConfigurationView {
@@ -120,8 +143,8 @@ export class ServerOperator implements OperatorServices {
     };
   }
 
-  removeRaftPeer(peer: PeerSelector): Promise<void> {
-    return this.leader({ kind: 'remove-peer', ...peer }, () => this.removeLocal(peer));
+  removeRaftPeer(peer: PeerSelector, token: string): Promise<void> {
+    return this.leader({ kind: 'remove-peer', ...peer, token }, () => this.removeLocal(peer));
   }
 
   private async removeLocal(peer: PeerSelector): Promise<void> {
@@ -134,8 +157,8 @@ export class ServerOperator implements OperatorServices {
     this.deps.logger.info({ id: found.id, address: found.address }, 'removed a server from the Raft configuration');
   }
 
-  transferLeader(id: string | undefined): Promise<void> {
-    return this.leader({ kind: 'transfer-leader', ...(id === undefined ? {} : { id }) }, () => this.transferLocal(id));
+  transferLeader(id: string | undefined, token: string): Promise<void> {
+    return this.leader({ kind: 'transfer-leader', ...(id === undefined ? {} : { id }), token }, () => this.transferLocal(id));
   }
 
   private async transferLocal(id: string | undefined): Promise<void> {
@@ -155,16 +178,16 @@ export class ServerOperator implements OperatorServices {
     return result === true;
   }
 
-  autopilotHealth(): Promise<AutopilotHealthView> {
-    return this.leader({ kind: 'autopilot-health' }, async () => this.deps.autopilot.health());
+  autopilotHealth(token: string): Promise<AutopilotHealthView> {
+    return this.leader({ kind: 'autopilot-health', token }, async () => this.deps.autopilot.health());
   }
 
-  snapshotSave(stale: boolean): Promise<SnapshotDownload> {
-    return this.deps.snapshots.save(stale);
+  snapshotSave(stale: boolean, token: string): Promise<SnapshotDownload> {
+    return this.deps.snapshots.save(stale, token);
   }
 
-  snapshotRestore(archive: AsyncIterable<Uint8Array>): Promise<void> {
-    return this.deps.snapshots.restore(archive);
+  snapshotRestore(archive: AsyncIterable<Uint8Array>, token: string): Promise<void> {
+    return this.deps.snapshots.restore(archive, token);
   }
 }
 

@@ -60,13 +60,14 @@ export class SnapshotService {
 
   // ---- the HTTP side ----------------------------------------------------------------------
 
-  async save(stale: boolean): Promise<SnapshotDownload> {
+  /** `token` travels to the leader, which checks it again (Consul's snapshot rule). */
+  async save(stale: boolean, token: string): Promise<SnapshotDownload> {
     const { host } = this.deps;
     if (stale || host.isLeader()) return this.download(await this.saveLocal(stale));
     let remote: { address: string; handle: string; index: number; size: number; meta: ReadMeta } | undefined;
     const local = await callLeader(
       this.deps,
-      { kind: 'snapshot-open' },
+      { kind: 'snapshot-open', token },
       () => this.saveLocal(false),
       (value, _body, address) => {
         remote = { ...(value as { handle: string; index: number; size: number; meta: ReadMeta }), address };
@@ -78,13 +79,13 @@ export class SnapshotService {
     return { index: remote.index, meta: remote.meta, body: this.remoteBody(remote.address, remote.handle, remote.size) };
   }
 
-  async restore(archive: AsyncIterable<Uint8Array>): Promise<void> {
+  async restore(archive: AsyncIterable<Uint8Array>, token: string): Promise<void> {
     const { host } = this.deps;
     if (host.isLeader()) return this.restoreLocal(archive);
     let address = '';
     const handle = await callLeader(
       this.deps,
-      { kind: 'restore-begin' },
+      { kind: 'restore-begin', token },
       async () => undefined,
       (value, _body, leader) => {
         address = leader;

@@ -5,6 +5,7 @@
 // objects) come from inside the cluster and are not checked; the cluster port is the trust
 // boundary (authenticated with the cluster key when one is set).
 import { authorizeCommand } from '../../routes/acl/command-acl.ts';
+import type { Authorizer, GlobalCheck } from '../../storage/acl/index.ts';
 import type { AclStore } from '../../storage/acl-store.ts';
 import type { Command } from '../../storage/commands.ts';
 import type { StateReads } from '../../storage/state-store.ts';
@@ -32,6 +33,12 @@ export interface AdmissionDeps {
   readonly state: StateReads;
   readonly now: () => number;
   readonly uuid: () => string;
+}
+
+/** A leader-side refusal with Consul's status and text. */
+export interface Refusal {
+  readonly status: 403;
+  readonly message: string;
 }
 
 export class WriteAdmission {
@@ -62,13 +69,27 @@ export class WriteAdmission {
   }
 
   /** Session.Renew's check (session:write on the session's node; none for an unknown session). */
-  renewRefusal(sessionId: string, caller: Caller): { readonly status: 403; readonly message: string } | null {
+  renewRefusal(sessionId: string, caller: Caller): Refusal | null {
+    return this.refusal(caller, (authz) => {
+      const session = this.d.state.sessionGet(sessionId).session;
+      return session === null ? null : authz.denied('sessionWrite', session.node);
+    });
+  }
+
+  /**
+   * A leader-side check with no FSM command behind it (an operator request forwarded over the
+   * Operator channel: Raft peers, leadership transfer, autopilot health, snapshots).
+   */
+  globalRefusal(check: GlobalCheck, caller: Caller): Refusal | null {
+    return this.refusal(caller, (authz) => authz.denied(check));
+  }
+
+  private refusal(caller: Caller, denied: (authz: Authorizer) => string | null): Refusal | null {
     if (caller.kind === 'server' || this.d.acl === null) return null;
     const resolved = this.d.acl.resolver.resolve(caller.secret);
     if (!resolved.ok) return { status: 403, message: resolved.message };
-    const session = this.d.state.sessionGet(sessionId).session;
-    const denied = session === null ? null : resolved.identity.authorizer.denied('sessionWrite', session.node);
-    return denied === null ? null : { status: 403, message: denied };
+    const message = denied(resolved.identity.authorizer);
+    return message === null ? null : { status: 403, message };
   }
 
   /** ACL requests are completed here; everything else is proposed as it came. */

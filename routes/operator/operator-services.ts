@@ -79,16 +79,20 @@ export interface SnapshotDownload {
 
 export type PeerSelector = { readonly id: string } | { readonly address: string };
 
+/**
+ * Calls that may be answered by the leader take the request's `token` (routes/acl `writeToken`):
+ * a follower forwards it and the leader checks it again, as it does a forwarded write.
+ */
 export interface OperatorServices {
   /** The Raft configuration; default mode asks the leader (LastIndex known there), stale answers locally. */
-  raftConfiguration(stale: boolean): Promise<RaftConfigurationView>;
+  raftConfiguration(stale: boolean, token: string): Promise<RaftConfigurationView>;
   /**
    * Removes a server from the Raft configuration (on the leader). Rejects with Consul's
    * `id "…" was not found in the Raft configuration` / `address "…" …` texts.
    */
-  removeRaftPeer(peer: PeerSelector): Promise<void>;
+  removeRaftPeer(peer: PeerSelector, token: string): Promise<void>;
   /** Hands leadership to `id` (or the most up-to-date voter). */
-  transferLeader(id: string | undefined): Promise<void>;
+  transferLeader(id: string | undefined, token: string): Promise<void>;
 
   /** The replicated autopilot configuration (the agent's defaults until a leader stored one). */
   autopilotConfiguration(): AutopilotConfigView;
@@ -98,13 +102,13 @@ export interface OperatorServices {
    */
   setAutopilotConfiguration(config: AutopilotConfigInput, cas: number | null, token: string): Promise<boolean>;
   /** The leader's view of every server's health (asked of the leader). */
-  autopilotHealth(): Promise<AutopilotHealthView>;
+  autopilotHealth(token: string): Promise<AutopilotHealthView>;
 
   /** Takes a snapshot archive (stale: on this server; else on the leader). */
-  snapshotSave(stale: boolean): Promise<SnapshotDownload>;
+  snapshotSave(stale: boolean, token: string): Promise<SnapshotDownload>;
   /**
    * Restores an archive through Raft (on the leader). Rejects with Consul's texts for a damaged
    * archive (`failed to read snapshot file: …`); nothing changes then.
    */
-  snapshotRestore(archive: AsyncIterable<Uint8Array>): Promise<void>;
+  snapshotRestore(archive: AsyncIterable<Uint8Array>, token: string): Promise<void>;
 }

@@ -48,7 +48,7 @@ export const raftConfiguration: AppRouteHandler<RaftConfigurationRoute> = async 
   requireLocalDatacenter(c);
   const options = requireQueryOptions(c);
   requireAcl(c, 'operatorRead');
-  const view = await operatorServices(c).raftConfiguration(options.consistency === 'stale');
+  const view = await operatorServices(c).raftConfiguration(options.consistency === 'stale', writeToken(c));
   return sendJson(c, toRaftConfigurationJson(view));
 };
 
@@ -60,7 +60,7 @@ export const raftPeer: AppRouteHandler<RaftPeerRoute> = async (c) => {
   if (!hasId && !hasAddress) throw badRequest("Must specify either ?id with the server's ID or ?address with IP:port of peer to remove");
   if (hasId && hasAddress) throw badRequest('Must specify only one of ?id or ?address');
   requireAcl(c, 'operatorWrite');
-  await operatorServices(c).removeRaftPeer(hasId ? { id: params.get('id') ?? '' } : { address: params.get('address') ?? '' });
+  await operatorServices(c).removeRaftPeer(hasId ? { id: params.get('id') ?? '' } : { address: params.get('address') ?? '' }, writeToken(c));
   return c.body(null, 200);
 };
 
@@ -68,7 +68,7 @@ export const transferLeader: AppRouteHandler<TransferLeaderRoute> = async (c) =>
   requireLocalDatacenter(c);
   const id = new URL(c.req.url).searchParams.get('id') ?? '';
   requireAcl(c, 'operatorWrite');
-  await operatorServices(c).transferLeader(id === '' ? undefined : id);
+  await operatorServices(c).transferLeader(id === '' ? undefined : id, writeToken(c));
   return sendJson(c, { Success: true });
 };
 
@@ -141,7 +141,7 @@ export const autopilotHealth: AppRouteHandler<AutopilotHealthRoute> = async (c) 
   requireLocalDatacenter(c);
   requireQueryOptions(c);
   requireAcl(c, 'operatorRead');
-  const health = await operatorServices(c).autopilotHealth();
+  const health = await operatorServices(c).autopilotHealth(writeToken(c));
   // Consul answers 429 with the same body when the cluster is not healthy.
   return sendJson(c, toAutopilotHealthJson(health), health.healthy ? 200 : (429 as 200));
 };
@@ -150,7 +150,7 @@ export const autopilotState: AppRouteHandler<AutopilotStateRoute> = async (c) =>
   requireLocalDatacenter(c);
   requireQueryOptions(c);
   requireAcl(c, 'operatorRead');
-  return sendJson(c, toAutopilotStateJson(await operatorServices(c).autopilotHealth()));
+  return sendJson(c, toAutopilotStateJson(await operatorServices(c).autopilotHealth(writeToken(c))));
 };
 
 export const usage: AppRouteHandler<UsageRoute> = async (c) => {

@@ -1,6 +1,6 @@
 // Snapshot handlers (Consul's agent/snapshot_endpoint.go): the archive streams out of and into
 // the server; headers go out before the body, as Consul sets them before streaming.
-import { requireAcl } from '../acl/enforce.ts';
+import { requireAcl, writeToken } from '../acl/enforce.ts';
 import type { AppRouteHandler } from '../create-router.ts';
 import { setQueryMeta } from '../middleware/consul-headers.ts';
 import { requireLocalDatacenter, requireQueryOptions } from '../lib/rpc.ts';
@@ -12,7 +12,7 @@ export const save: AppRouteHandler<SaveRoute> = async (c) => {
   const options = requireQueryOptions(c);
   // Consul's snapshot rule: a management-level token (acl = write), for saving and restoring.
   requireAcl(c, 'snapshot');
-  const download = await operatorServices(c).snapshotSave(options.consistency === 'stale');
+  const download = await operatorServices(c).snapshotSave(options.consistency === 'stale', writeToken(c));
   setQueryMeta(c, download.index, download.meta);
   c.header('Content-Type', 'application/x-gzip');
   const iterator = download.body[Symbol.asyncIterator]();
@@ -47,6 +47,6 @@ async function* chunks(stream: ReadableStream<Uint8Array> | null): AsyncGenerato
 export const restore: AppRouteHandler<RestoreRoute> = async (c) => {
   requireLocalDatacenter(c);
   requireAcl(c, 'snapshot');
-  await operatorServices(c).snapshotRestore(chunks(c.req.raw.body));
+  await operatorServices(c).snapshotRestore(chunks(c.req.raw.body), writeToken(c));
   return c.body(null, 200);
 };

@@ -2,13 +2,15 @@
 // (acl.enabled, default_policy deny): the cluster is locked down, bootstrap through a follower
 // works once, the management token works through every server from fetch and the npm client,
 // a write forwarded to the leader with an insufficient token is refused there (the leader
-// re-authorizes, it never trusts the forwarding server), and no secret reaches a log line.
+// re-authorizes, it never trusts the forwarding server), so is an operator request forwarded on
+// the Operator channel, and no secret reaches a log line.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Consul from 'consul';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeOperatorFrame, encodeOperatorFrame, type OperatorRequest, type OperatorResponse } from '../../app/operator-rpc.ts';
 import { decodeFrame, encodeFrame, type AppResponse } from '../../app/rpc.ts';
 import { SystemClock } from '../../consensus/host/clock.ts';
 import { TcpTransport } from '../../consensus/host/tcp-transport.ts';
@@ -22,6 +24,8 @@ const RPC_TIMEOUT_MS = 10_000;
 let cluster: Cluster;
 let configDir: string;
 let root = '';
+/** A token with key:read only (no operator rules). */
+let keyReader = '';
 const secrets: string[] = [];
 
 beforeAll(async () => {
@@ -86,6 +90,7 @@ describe('acl.enabled with default_policy deny on 3 real servers', () => {
     const created = await call(follower!, '/v1/acl/token', { method: 'PUT', token: root, body: JSON.stringify({ Policies: [{ Name: 'ro' }] }) });
     const reader = ((await created.json()) as { SecretID: string }).SecretID;
     secrets.push(reader);
+    keyReader = reader;
     // Through HTTP on a follower: refused with Consul's 403 text.
     const viaHttp = await call(follower!, '/v1/kv/app/x', { method: 'PUT', body: 'y', token: reader });
     expect([viaHttp.status, await viaHttp.text()]).toEqual([403, expect.stringContaining("lacks permission 'key:write' on \"app/x\"")]);
@@ -108,6 +113,45 @@ describe('acl.enabled with default_policy deny on 3 real servers', () => {
       await transport.close();
     }
     expect((await call(leader, '/v1/kv/forwarded/x?consistent', { token: reader })).status).toBe(200);
+  });
+
+  it('refuses a forwarded operator request whose token lacks the permission, on the leader itself', async () => {
+    const [follower] = await cluster.followers();
+    const policy = await call(follower!, '/v1/acl/policy', { method: 'PUT', token: root, body: JSON.stringify({ Name: 'op-read', Rules: 'operator = "read"' }) });
+    expect(policy.status, await policy.clone().text()).toBe(200);
+    const created = await call(follower!, '/v1/acl/token', { method: 'PUT', token: root, body: JSON.stringify({ Policies: [{ Name: 'op-read' }] }) });
+    const opReader = ((await created.json()) as { SecretID: string }).SecretID;
+    secrets.push(opReader);
+    // Through HTTP on a follower: the read is forwarded with the token and answered; the write is refused.
+    expect((await call(follower!, '/v1/operator/raft/configuration', { token: opReader })).status).toBe(200);
+    const viaHttp = await call(follower!, '/v1/operator/raft/transfer-leader', { method: 'POST', token: opReader });
+    expect([viaHttp.status, await viaHttp.text()]).toEqual([403, expect.stringContaining("lacks permission 'operator:write'")]);
+    // Straight onto the leader's cluster port, as a follower forwards the call: the leader checks the token.
+    const leader = await cluster.leader();
+    const transport = await TcpTransport.listen({ nodeId: 'acl-test-operator', bindHost: '127.0.0.1', port: 0, clock: new SystemClock(), logger: pino({ level: 'silent' }) });
+    try {
+      const ask = async (request: OperatorRequest): Promise<OperatorResponse> => {
+        const raw = await transport.request(leader.clusterAddress, encodeOperatorFrame(request), { channel: RpcChannel.Operator, timeoutMs: RPC_TIMEOUT_MS });
+        const decoded = decodeOperatorFrame<OperatorResponse>(raw);
+        if (!decoded.ok) throw new Error(decoded.error);
+        return decoded.header;
+      };
+      const denied = (permission: string) => ({ kind: 'error', status: 403, message: expect.stringContaining(`lacks permission '${permission}'`) });
+      expect(await ask({ kind: 'transfer-leader', token: opReader })).toMatchObject(denied('operator:write'));
+      expect(await ask({ kind: 'remove-peer', id: 'no-such-server', token: opReader })).toMatchObject(denied('operator:write'));
+      expect(await ask({ kind: 'snapshot-open', token: opReader })).toMatchObject(denied('acl:write'));
+      expect(await ask({ kind: 'restore-begin', token: opReader })).toMatchObject(denied('acl:write'));
+      expect(await ask({ kind: 'autopilot-health', token: keyReader })).toMatchObject(denied('operator:read'));
+      expect(await ask({ kind: 'raft-configuration' })).toMatchObject({ kind: 'error', status: 403 });
+      expect(await ask({ kind: 'raft-configuration', token: 'b4e2d3c1-0000-4000-8000-000000000000' })).toMatchObject({ kind: 'error', status: 403, message: 'ACL not found' });
+      // The same requests with enough permission are served (the peer removal then fails on its target).
+      expect(await ask({ kind: 'raft-configuration', token: opReader })).toMatchObject({ kind: 'ok', value: { servers: expect.any(Array) } });
+      expect(await ask({ kind: 'autopilot-health', token: opReader })).toMatchObject({ kind: 'ok' });
+      expect(await ask({ kind: 'remove-peer', id: 'no-such-server', token: root })).toMatchObject({ kind: 'error', status: 500, message: 'id "no-such-server" was not found in the Raft configuration' });
+    } finally {
+      await transport.close();
+    }
+    expect((await cluster.leader()).options.name).toBe(leader.options.name);
   });
 
   it('writes no secret to any log line', async () => {
