@@ -22,7 +22,7 @@ import type { DeleteRoute, GetRoute, PutRoute } from './kv.routes.ts';
 
 type Ctx = Context<AppEnv>;
 
-const searchParams = (c: Ctx): URLSearchParams => new URL(c.req.url).searchParams;
+const searchParams = (c: Ctx): URLSearchParams => c.var.query.params;
 
 /** Consul's conflictingFlags: at most one of `names` may be present. */
 function refuseConflictingFlags(c: Ctx, ...names: string[]): void {

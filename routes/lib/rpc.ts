@@ -25,7 +25,7 @@ export function requireDefaultTenancy(c: Context<AppEnv>): void {
   if (ns !== '' && ns !== 'default') {
     throw badRequest('Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
   }
-  const params = new URL(c.req.url).searchParams;
+  const params = c.var.query.params;
   const queryNs = params.get('ns') ?? '';
   if (queryNs !== '' && queryNs !== 'default') {
     throw badRequest('Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');

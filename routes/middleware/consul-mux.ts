@@ -26,13 +26,20 @@ const INDEX_TEXT = 'Cairn Agent: the HTTP API is served under /v1/ and described
 function rawTarget(c: Context): { path: string; query: string } {
   const env = c.env as { incoming?: { url?: unknown } } | undefined;
   const incoming = env?.incoming?.url;
-  const url = new URL(c.req.url);
-  const target = typeof incoming === 'string' && incoming.startsWith('/') ? incoming : url.pathname + url.search;
+  let target: string;
+  if (typeof incoming === 'string' && incoming.startsWith('/')) target = incoming;
+  else {
+    const url = new URL(c.req.url);
+    target = url.pathname + url.search;
+  }
   const q = target.indexOf('?');
   return q === -1 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
 }
 
-const hasUnprintable = (path: string): boolean => [...path].some((ch) => !isGoPrintable(ch));
+function hasUnprintable(path: string): boolean {
+  for (const ch of path) if (!isGoPrintable(ch)) return true;
+  return false;
+}
 
 /** Go's http.Redirect with 301: Location, and a tiny HTML body for GET. */
 function movedPermanently(c: Context, cleanPath: string, query: string): Response {

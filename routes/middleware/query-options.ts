@@ -22,6 +22,8 @@ export interface QueryOptions {
 }
 
 export interface RequestQuery {
+  /** The request's query parameters, parsed once here for every later reader. */
+  readonly params: URLSearchParams;
   /** ?dc as given; "" means this server's datacenter. */
   readonly dc: string;
   /** The ACL secret from ?token, X-Consul-Token or Authorization: Bearer; "" for none. Never log it. */
@@ -102,6 +104,7 @@ export const queryOptions = createMiddleware<AppEnv>(async (c, next) => {
   const services = c.var.services;
   const params = new URL(c.req.url).searchParams;
   c.set('query', {
+    params,
     dc: params.get('dc') ?? '',
     token: resolveToken(params, (name) => c.req.header(name)),
     pretty: params.has('pretty'),
