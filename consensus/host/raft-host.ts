@@ -13,6 +13,7 @@
 import type { Wal } from 'raft-wal-ts';
 import {
   type ConfChange,
+  DEFAULT_RAFT_CONFIG,
   type Configuration,
   EntryType,
   type Entry,
@@ -181,7 +182,8 @@ export class RaftHost {
   /** Core inputs that touch storage, run between Readies (see runBetweenReadies). */
   private betweenReadies: (() => void)[] = [];
   private snapshotTask: Promise<void> | undefined;
-  private readonly streams = new Set<string>();
+  /** Snapshot streams by follower id, with when their newest chunk was sent (clock ms). */
+  private readonly streams = new Map<string, { readonly controller: AbortController; chunkSentAt: number }>();
   private readonly receiver: SnapshotReceiver;
   private readonly listeners = {
     leader: new Set<Listener<LeaderInfo>>(),
@@ -747,11 +749,13 @@ export class RaftHost {
 
   private startSnapshotStream(request: SnapshotChunk): void {
     const address = this.addresses.get(request.to);
+    this.abandonStalledStream(request.to);
     if (address === undefined || this.streams.has(request.to) || this.streams.size >= MAX_SNAPSHOT_STREAMS) {
       this.core.reportSnapshot(request.to, 'failed');
       return;
     }
-    this.streams.add(request.to);
+    const stream = { controller: new AbortController(), chunkSentAt: this.opts.clock.now() };
+    this.streams.set(request.to, stream);
     const term = request.term;
     void sendSnapshot({
       transport: this.opts.transport,
@@ -760,10 +764,28 @@ export class RaftHost {
       to: { id: request.to, address },
       request,
       stillWanted: () => this.state === 'running' && this.soft.role === 'leader' && this.soft.term === term,
+      signal: stream.controller.signal,
+      onChunk: () => (stream.chunkSentAt = this.opts.clock.now()),
     }).then((outcome) => {
+      if (this.streams.get(request.to) !== stream) return; // abandoned: the core asked again
       this.streams.delete(request.to);
       this.input(() => this.core.reportSnapshot(request.to, outcome));
     });
+  }
+
+  /**
+   * The core asks again for a snapshot only after its send timeout passed without an answer. A
+   * stream whose chunk has been out that long lost it (to a partition, say): waiting out the
+   * chunk's own timeout would hold the follower back, so the stream is restarted from scratch.
+   * A stream still making progress is left alone (a big snapshot may outlast the core's timeout).
+   */
+  private abandonStalledStream(to: string): void {
+    const stream = this.streams.get(to);
+    const stallMs = (this.opts.raft?.snapshotSendTimeoutTicks ?? DEFAULT_RAFT_CONFIG.snapshotSendTimeoutTicks) * this.tickMs;
+    if (stream === undefined || this.opts.clock.now() - stream.chunkSentAt < stallMs) return;
+    this.opts.logger.warn({ peer: to }, 'raft: snapshot chunk unanswered for the send timeout, restarting the stream');
+    stream.controller.abort();
+    this.streams.delete(to);
   }
 
   /** Installs a snapshot received from the leader (already committed to the store). */
@@ -800,7 +822,11 @@ export class RaftHost {
     const handle = this.opts.fsm.snapshot();
     if (handle.at.index !== this.applied) throw new InvariantError(`FSM snapshot at ${handle.at.index}, applied ${this.applied}`);
     const meta = this.core.snapshotMetaAt(this.applied as SnapshotMeta['index']);
-    this.snapshotTask = this.writeSnapshot(handle, meta).finally(() => (this.snapshotTask = undefined));
+    // Never rejects: a failure stops the host through fail() (storageOp did so already for a
+    // storage error), and stop() and installSnapshot await this task.
+    this.snapshotTask = this.writeSnapshot(handle, meta)
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => (this.snapshotTask = undefined));
   }
 
   private async writeSnapshot(handle: FsmSnapshot, meta: SnapshotMeta): Promise<void> {

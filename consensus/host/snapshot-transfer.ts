@@ -11,8 +11,15 @@ import { RpcChannel, type PeerRef, type Transport } from './transport.ts';
 import type { Logger } from './logger.ts';
 import type { SnapshotChunk } from '../raft/types.ts';
 
-/** One chunk may take this long to be written and acknowledged before the stream fails. */
-export const SNAPSHOT_CHUNK_TIMEOUT_MS = 30_000;
+/**
+ * A chunk may take this long to be written and acknowledged before the stream fails: a chunk
+ * lost with a connection that hangs (a partition) is noticed this late at worst. The host also
+ * restarts a stream at once when the core asks again and the chunk has been out longer than
+ * the core's snapshot send timeout.
+ */
+export const SNAPSHOT_CHUNK_TIMEOUT_MS = 10_000;
+/** The last chunk also commits (fsyncs) the whole snapshot file on the receiver. */
+export const SNAPSHOT_COMMIT_TIMEOUT_MS = 30_000;
 const EMPTY = new Uint8Array(0);
 
 export interface SendSnapshotInput {
@@ -24,6 +31,10 @@ export interface SendSnapshotInput {
   readonly request: SnapshotChunk;
   /** False once the stream should stop (the host is stopping or lost leadership). */
   readonly stillWanted: () => boolean;
+  /** Abandons the stream at once, even with a chunk in flight (a newer stream replaces it). */
+  readonly signal?: AbortSignal;
+  /** Called as each chunk is sent. */
+  readonly onChunk?: () => void;
   readonly chunkBytes?: number;
 }
 
@@ -31,9 +42,16 @@ export interface SendSnapshotInput {
 export async function sendSnapshot(input: SendSnapshotInput): Promise<'finished' | 'failed'> {
   const { request, to, logger } = input;
   const header = { type: 'snapshot' as const, from: request.from, to: request.to, term: request.term, meta: request.meta };
+  const abandoned = new Promise<never>((_, reject) => {
+    input.signal?.addEventListener('abort', () => reject(new Error('abandoned for a newer stream')), { once: true });
+  });
+  abandoned.catch(() => {}); // observed through the race below; never unhandled
   const send = async (data: Uint8Array, offset: number, done: boolean): Promise<void> => {
+    if (input.signal?.aborted === true) throw new Error('abandoned for a newer stream');
     const payload = encodeBatchBytes([{ ...header, offset, data, done }]);
-    await input.transport.request(to.address, payload, { channel: RpcChannel.Snapshot, lane: 'bulk', timeoutMs: SNAPSHOT_CHUNK_TIMEOUT_MS });
+    const timeoutMs = done ? SNAPSHOT_COMMIT_TIMEOUT_MS : SNAPSHOT_CHUNK_TIMEOUT_MS;
+    input.onChunk?.();
+    await Promise.race([input.transport.request(to.address, payload, { channel: RpcChannel.Snapshot, lane: 'bulk', timeoutMs }), abandoned]);
   };
   let reader;
   try {

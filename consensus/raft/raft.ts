@@ -83,6 +83,12 @@ export class Raft {
   /** After a failed snapshot, snapshotDue waits until applied passes this index. */
   snapshotRetryAfter = 0 as Index;
   compactTo: Index | null = null;
+  /**
+   * Started with a durable term of 2 or more, so it may have acknowledged a leader of that term
+   * in an earlier life (leaders' terms start at 2; acknowledgements go out only once their term
+   * is durable, see send): it honours that leader's lease for an election timeout after start.
+   */
+  private readonly restarted: boolean;
   private stepFn: StepFn = stepFollower;
   private tickFn: TickFn = tickElection;
 
@@ -104,6 +110,7 @@ export class Raft {
     this.term = hs.term;
     this.vote = hs.vote;
     this.persisted = hs;
+    this.restarted = hs.term >= 2;
     const last = this.log.lastIndex();
     assert(init.applied >= snap.index, `applied ${init.applied} below snapshot ${snap.index}: restore the FSM first`);
     assert(init.applied <= last, `applied ${init.applied} past last index ${last}: the log lost entries`);
@@ -154,8 +161,12 @@ export class Raft {
   private acceptHigherTerm(m: Message): boolean {
     if (m.type === 'vote' || m.type === 'preVote') {
       // Leader lease (§4.2.3): while we hear from a leader, a disruptive candidate is ignored.
-      const inLease = this.cfg.checkQuorum && this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
-      if (inLease && !m.transfer) return false;
+      // A node that started less than an election timeout ago may have heard from a leader just
+      // before it restarted and forgotten it: it refuses too, or a leader's lease that counted
+      // its last acknowledgement could be overtaken by a new leader (found by the simulation).
+      const heardRecently = this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
+      const justStarted = this.restarted && this.now < this.cfg.electionTicks;
+      if (this.cfg.checkQuorum && (heardRecently || justStarted) && !m.transfer) return false;
     }
     if (m.type === 'preVote') return true; // a pre-vote never changes our term
     if (m.type === 'preVoteResp' && !m.reject) return true; // a grant for term + 1: counted below
@@ -196,7 +207,11 @@ export class Raft {
   send(m: Message): void {
     assert(m.to !== this.id, () => `message ${m.type} to self`);
     assert(m.from === this.id, () => `message ${m.type} from ${m.from}, not from this node`);
-    if (m.type === 'appendResp' || m.type === 'voteResp' || m.type === 'preVoteResp') this.msgsAfterPersist.push(m);
+    // A heartbeat's answer promises nothing about the disk, except that it must not count
+    // towards a lease before this node's term is durable (see `restarted`).
+    const afterPersist =
+      m.type === 'appendResp' || m.type === 'voteResp' || m.type === 'preVoteResp' || (m.type === 'heartbeatResp' && m.term > this.persisted.term);
+    if (afterPersist) this.msgsAfterPersist.push(m);
     else this.msgs.push(m);
   }
 

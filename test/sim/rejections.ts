@@ -1,7 +1,7 @@
-// Unhandled promise rejections during a simulation belong to the simulator: each is either a
-// hit of a known, reported bug or a violation of the run it happened in. While a simulation
-// owns them, the process's other listeners (a test runner's) are set aside, so a tolerated
-// known bug does not also fail the test file; they are put back when the simulation ends.
+// Unhandled promise rejections during a simulation belong to the simulator: each is a violation
+// of the run it happened in, reported with that run's seed and trace. While a simulation owns
+// them, the process's other listeners (a test runner's) are set aside, so the run's own report
+// is the one that counts; they are put back when the simulation ends.
 
 type Listener = (reason: unknown) => void;
 

@@ -24,8 +24,6 @@ export interface ScenarioOptions {
   readonly seed?: string;
   /** Ticks the final liveness phase may take. */
   readonly livenessTicks?: number;
-  /** Known bugs count as violations (see known-bugs.ts). */
-  readonly strict?: boolean;
 }
 
 /** A step that did not happen in time; carries the trace tail. */
@@ -45,7 +43,6 @@ export class Scenario {
       nemesis: false,
       workload: o.clients ?? true,
       livenessExclusion: false,
-      strict: o.strict ?? false,
       ...(o.livenessTicks === undefined ? {} : { livenessTicks: o.livenessTicks }),
     });
     sim.boot();

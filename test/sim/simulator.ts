@@ -12,7 +12,6 @@ import { createRng, type Configuration, type NodeId, type Rng, type Server } fro
 import { checkLinearizable, pruneUnobservedWrites, registerModel } from '../support/linearizability.ts';
 import { Checker, SafetyViolation } from './checker.ts';
 import { EventQueue, type SimEvent, type SimTime } from './event-queue.ts';
-import { knownBug, type KnownBugSite } from './known-bugs.ts';
 import { claimRejections } from './rejections.ts';
 import { encodeCommand } from './kv-fsm.ts';
 import { Nemesis, type ClusterControl } from './nemesis.ts';
@@ -42,8 +41,6 @@ export interface SimOptions {
   /** Prints every trace line (--verbose). */
   readonly sink?: (line: string) => void;
   readonly maxEvents?: number;
-  /** Treat hits of known, reported bugs as violations too (default: record and carry on). */
-  readonly strict?: boolean;
   /** The liveness phase may leave one voter isolated (default true; scenarios say no). */
   readonly livenessExclusion?: boolean;
 }
@@ -62,8 +59,6 @@ export interface SimResult {
   readonly summary: string;
   /** Keys whose linearizability search hit its bound. */
   readonly inconclusive: number;
-  /** Hits of known, reported bugs (see known-bugs.ts) by bug id. */
-  readonly knownBugs: Readonly<Record<string, number>>;
   readonly history: History;
 }
 
@@ -97,7 +92,6 @@ export class Simulator implements ClusterControl, NodeEvents {
   private finalCore: SimNode[] = [];
   /** Virtual ms from the end of the fault phase until the core converged. */
   convergedAfterMs: number | undefined;
-  private readonly knownBugHits: Record<string, number> = {};
   /** Gives unhandled rejections back to the process's own listeners (set by boot). */
   release: () => void = () => {};
 
@@ -148,7 +142,6 @@ export class Simulator implements ClusterControl, NodeEvents {
   /** Starts the servers, the clients and the faults; the caller then drives events. */
   boot(): void {
     this.release = claimRejections((reason) => {
-      if (this.tolerated('unhandledRejection', reason)) return;
       this.checker.fail('unhandled rejection', reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
     });
     this.note(`profile ${describeProfile(this.profile)}`);
@@ -390,19 +383,7 @@ export class Simulator implements ClusterControl, NodeEvents {
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     this.note(`n${node} failed to start: ${err instanceof Error ? err.message : String(err)}`);
     if (this.faulted.has(node)) return; // the crash after the injected fault follows
-    if (!this.tolerated('startFailed', err)) return this.checker.fail('recovery', `n${node} could not start from its disk: ${text}`);
-    // As a process supervisor would: the failed process exits, and starts again shortly.
-    this.crash(node, 'keep', 'start failed');
-    this.restartLater(node, 1 + this.crashRng.int(100));
-  }
-
-  /** A hit of a known, reported bug: recorded, and tolerated unless the run is strict. */
-  private tolerated(site: KnownBugSite, err: unknown): boolean {
-    const bug = this.o.strict === true ? undefined : knownBug(site, err);
-    if (bug === undefined) return false;
-    this.knownBugHits[bug.id] = (this.knownBugHits[bug.id] ?? 0) + 1;
-    this.note(`known bug ${bug.id} (tolerated): ${err instanceof Error ? err.message : String(err)}`);
-    return true;
+    this.checker.fail('recovery', `n${node} could not start from its disk: ${text}`);
   }
 
   started(node: number): void {
@@ -457,7 +438,6 @@ export class Simulator implements ClusterControl, NodeEvents {
       profile: describeProfile(this.profile),
       summary,
       inconclusive: this.inconclusive,
-      knownBugs: { ...this.knownBugHits },
       history: this.history,
     };
   }

@@ -1,12 +1,11 @@
 // The simulation runner (npm run sim). One seed with its trace, or many seeds with a summary:
 //
-//   npm run sim -- --seed 1f2e3d4c [--nodes 3|5] [--ticks N] [--verbose] [--strict]
-//   npm run sim -- --seeds 1000 [--nodes 3|5] [--from K] [--ticks N] [--strict]
+//   npm run sim -- --seed 1f2e3d4c [--nodes 3|5] [--ticks N] [--verbose]
+//   npm run sim -- --seeds 1000 [--nodes 3|5] [--from K] [--ticks N]
 //
 // A seed replays exactly (same code, same seed, same options → same trace hash). A failing
 // seed prints the violation, the command that replays it and the last trace lines; --verbose
-// prints every event as it runs. Hits of known, reported bugs (known-bugs.ts) are counted and
-// tolerated unless --strict.
+// prints every event as it runs.
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIVENESS_TICKS, DEFAULT_TICKS } from './profile.ts';
 import { failureReport, simulate, type SimResult } from './simulator.ts';
@@ -20,7 +19,6 @@ interface Args {
   ticks: number;
   livenessTicks: number;
   verbose: boolean;
-  strict: boolean;
 }
 
 function parse(): Args {
@@ -33,7 +31,6 @@ function parse(): Args {
       ticks: { type: 'string' },
       'liveness-ticks': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
-      strict: { type: 'boolean' },
     },
     strict: true,
   });
@@ -53,14 +50,13 @@ function parse(): Args {
     ticks: int(values.ticks, DEFAULT_TICKS, 'ticks'),
     livenessTicks: int(values['liveness-ticks'], DEFAULT_LIVENESS_TICKS, 'liveness-ticks'),
     verbose: values.verbose ?? false,
-    strict: values.strict ?? false,
   };
 }
 
 async function main(): Promise<number> {
   const a = parse();
   if (a.seed !== undefined) {
-    const r = await simulate({ seed: a.seed, nodes: a.nodes[0]!, ticks: a.ticks, livenessTicks: a.livenessTicks, strict: a.strict, ...(a.verbose ? { sink: (l: string) => console.log(l) } : {}) });
+    const r = await simulate({ seed: a.seed, nodes: a.nodes[0]!, ticks: a.ticks, livenessTicks: a.livenessTicks, ...(a.verbose ? { sink: (l: string) => console.log(l) } : {}) });
     print(r);
     return r.ok ? 0 : 1;
   }
@@ -68,13 +64,11 @@ async function main(): Promise<number> {
   let events = 0;
   let inconclusive = 0;
   const failures: SimResult[] = [];
-  const known = new Map<string, string[]>();
   for (let k = 0; k < a.seeds; k++) {
     const seed = seedName(a.from + k);
     const nodes = a.nodes[k % a.nodes.length]!;
-    const r = await simulate({ seed, nodes, ticks: a.ticks, livenessTicks: a.livenessTicks, strict: a.strict });
+    const r = await simulate({ seed, nodes, ticks: a.ticks, livenessTicks: a.livenessTicks });
     events += r.events;
-    for (const id of Object.keys(r.knownBugs)) known.set(id, [...(known.get(id) ?? []), `${seed}/${nodes}`]);
     inconclusive += r.inconclusive;
     if (r.inconclusive > 0) console.log(`seed ${seed} (nodes ${nodes}): ${r.inconclusive} keys inconclusive (search bound)`);
     if (!r.ok) {
@@ -88,12 +82,10 @@ async function main(): Promise<number> {
   }
   console.log(`done: seeds=${a.seeds} nodes=${a.nodes.join('|')} ticks=${a.ticks} events=${events} violations=${failures.length} inconclusive=${inconclusive}`);
   for (const f of failures) console.log(`  FAILED seed ${f.seed} nodes ${f.nodes}: ${f.violation?.message.split('\n')[0]}`);
-  for (const [id, seeds] of known) console.log(`  known bug ${id}: hit in ${seeds.length} seeds, e.g. ${seeds.slice(0, 5).join(' ')}`);
   return failures.length === 0 ? 0 : 1;
 }
 
 function print(r: SimResult): void {
-  for (const [id, n] of Object.entries(r.knownBugs)) console.log(`known bug ${id}: ${n} hits (tolerated; --strict fails on them)`);
   if (!r.ok) console.log(failureReport(r));
   else console.log(`seed ${r.seed} (nodes ${r.nodes}) ok\nprofile: ${r.profile}\nsummary: ${r.summary}\ntrace hash: ${r.traceHash}`);
 }

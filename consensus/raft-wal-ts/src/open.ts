@@ -36,9 +36,12 @@ export async function openWal(dir: string, options: WalOptions = {}): Promise<Wa
   const { vfs } = opts;
   await vfs.mkdirp(dir);
   const names = new Set(await vfs.list(dir));
+  // A meta temp file is what an interrupted meta write left: removed before loadMeta, which may
+  // write a fresh meta through the same temp name (a later removal would hit that one).
+  if (names.has(META_TEMP_FILE)) await vfs.remove(dir, META_TEMP_FILE);
   const meta = await loadMeta(vfs, dir, names);
   checkMeta(meta);
-  await removeUnnamed(vfs, dir, names, meta);
+  await removeUnnamedSegments(vfs, dir, names, meta);
   const segments = await openSegments(vfs, dir, names, meta.segments);
   const log = new SegmentLog(
     { vfs, dir, segmentSize: opts.segmentSize, preallocate: opts.preallocate },
@@ -97,11 +100,11 @@ function checkMeta(meta: MetaState): void {
   }
 }
 
-/** Leftovers of interrupted operations: the meta temp file and segments the meta file does not name. */
-async function removeUnnamed(vfs: Vfs, dir: string, names: ReadonlySet<string>, meta: MetaState): Promise<void> {
+/** Leftovers of interrupted operations: segments the meta file does not name. */
+async function removeUnnamedSegments(vfs: Vfs, dir: string, names: ReadonlySet<string>, meta: MetaState): Promise<void> {
   const named = new Set(meta.segments.map((s) => segmentFileName(s.baseIndex, s.id)));
   for (const n of names) {
-    if (n === META_TEMP_FILE || (parseSegmentFileName(n) && !named.has(n))) await vfs.remove(dir, n);
+    if (parseSegmentFileName(n) && !named.has(n)) await vfs.remove(dir, n);
   }
 }
 

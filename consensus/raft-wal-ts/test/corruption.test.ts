@@ -128,6 +128,21 @@ describe('missing files and meta damage', () => {
   });
 });
 
+test('a crash during the very first meta write (only the meta temp file exists) opens an empty log', async () => {
+  const fresh = new FaultyVfs();
+  await fresh.mkdirp('/first');
+  const f = await fresh.create('/first', 'wal-meta.tmp');
+  await f.write(new Uint8Array([1, 2, 3]), 0);
+  const wal = await openWal('/first', opts(fresh));
+  expect(wal.lastIndex()).toBe(0);
+  expect(fresh.names('/first')).toEqual([META_FILE]);
+  await wal.append([entry(1, 1, 40)]);
+  await wal.close();
+  const again = await openWal('/first', opts(fresh));
+  expect(again.lastIndex()).toBe(1);
+  await again.close();
+});
+
 describe('the last synced batch of the tail', () => {
   test('damage that the meta file proves is loss of acknowledged entries fails the open', async () => {
     const wal = await openWal(DIR, opts(vfs));

@@ -47,6 +47,7 @@ describe('§5.3 log replication', () => {
     const leaderLog = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6];
     const c = new Cluster({
       voters: ['1', '2', '3', '4', '5', '6', '7'],
+      config: { checkQuorum: false }, // no restart lease guard: the logs are the subject here
       logs: {
         '1': leaderLog,
         '2': [1, 1, 1, 4, 4, 5, 5, 6, 6], // (a) missing one
@@ -70,7 +71,7 @@ describe('§5.3 log replication', () => {
 
   it('conflict hints skip a whole term per round trip', () => {
     // Follower 2 holds 30 entries of term 2 the leader (term 3 log) never had.
-    const c = new Cluster({ voters: ['1', '2', '3'], logs: { '1': [3], '3': [3], '2': Array(30).fill(2) } });
+    const c = new Cluster({ voters: ['1', '2', '3'], logs: { '1': [3], '3': [3], '2': Array(30).fill(2) }, config: { checkQuorum: false } });
     c.elect('1');
     let rejects = 0;
     for (let round = 0; round < 50; round++) {
@@ -112,7 +113,7 @@ describe('§5.3 log replication', () => {
 describe('§5.4.2 committing entries from previous terms', () => {
   it('Figure 8: a leader never commits an entry of an earlier term by counting replicas', () => {
     // Node 1 holds an uncommitted entry of term 2 at index 2, becomes leader of term 3.
-    const c = new Cluster({ voters: ['1', '2', '3'], logs: { '1': [2] }, config: { preVote: false } });
+    const c = new Cluster({ voters: ['1', '2', '3'], logs: { '1': [2] }, config: { preVote: false, checkQuorum: false } });
     c.get('1').node.campaign();
     c.processReady('1');
     c.deliver();
