@@ -53,10 +53,11 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          // One agent and one headless chromium per file; the build step runs first if needed.
+          // One agent and one headless chromium per file, two files at a time on a 2-core machine;
+          // the UI build step runs first if needed.
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          maxWorkers: 1,
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },

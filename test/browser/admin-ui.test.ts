@@ -48,6 +48,21 @@ async function readKey(key: string): Promise<{ value: string; flags: number; ind
 const mark = (page: Page) => page.evaluate(() => void ((globalThis as Record<string, unknown>).cairnMark = true));
 const marked = (page: Page) => page.evaluate(() => (globalThis as Record<string, unknown>).cairnMark === true);
 
+/** Form controls with no label (the ids of the offenders); every input must have one. */
+const unlabelledControls = (page: Page) =>
+  page.evaluate(() => {
+    type Control = { id: string; labels: { length: number } | null; getAttribute(name: string): string | null };
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<Control> } }).document;
+    return [...doc.querySelectorAll('input, textarea, select')].filter((el) => (el.labels?.length ?? 0) === 0 && el.getAttribute('aria-label') === null).map((el) => el.id);
+  });
+
+/** The focused element as "TAG:text-or-id". */
+const activeElement = (page: Page) =>
+  page.evaluate(() => {
+    const el = (globalThis as unknown as { document: { activeElement: { tagName: string; id: string; textContent: string | null } | null } }).document.activeElement;
+    return el === null ? '' : `${el.tagName}:${el.tagName === 'A' ? el.textContent : el.id}`;
+  });
+
 describe('admin UI', () => {
   it('shows a TTL check turn critical without a reload, and aborts its blocking query on navigation', async () => {
     await withPage('ttl-check', async (page) => {
@@ -87,10 +102,17 @@ describe('admin UI', () => {
   it('creates, edits and deletes a key, validating JSON and keeping flags', async () => {
     await withPage('kv-crud', async (page) => {
       await page.goto(`${fx.base}/ui/kv/`);
+      // Keyboard: the first Tab reaches the skip link, and following it moves focus to the content.
+      await page.keyboard.press('Tab');
+      expect(await activeElement(page)).toBe('A:Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await activeElement(page)).toBe('MAIN:main');
+      expect(await unlabelledControls(page)).toEqual([]);
       await page.getByLabel('New key or folder').fill('ui-test/app/config');
       await page.getByRole('button', { name: 'Create' }).click();
       await page.getByRole('heading', { name: 'New key ui-test/app/config' }).waitFor();
 
+      expect(await unlabelledControls(page)).toEqual([]);
       await page.getByLabel('JSON').check();
       await page.getByLabel('Value', { exact: true }).fill('{"replicas": 3,');
       await page.getByText('Not valid JSON').waitFor();

@@ -2,7 +2,7 @@
 // `npm test` builds it, and Debian's chromium driven by playwright-core. Chromium missing is
 // a failure with instructions, never a skip.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import getPort from 'get-port';
@@ -22,13 +22,20 @@ export interface BrowserFixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(extraArgs: readonly string[] = []): Promise<BrowserFixture> {
+/** `config` is written as the agent's JSON config file (Consul's keys), e.g. to enable ACLs. */
+export async function startFixture(config?: Record<string, unknown>): Promise<BrowserFixture> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install chromium); it does not skip.`);
   }
   // The same step as `npm test`'s pretest: a no-op when ui/dist is newer than its sources.
   execFileSync(process.execPath, ['scripts/ensure-deps.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-ui-'));
+  const configArgs: string[] = [];
+  if (config !== undefined) {
+    const file = join(dataDir, 'config.json');
+    writeFileSync(file, JSON.stringify(config));
+    configArgs.push('-config-file', file);
+  }
   const agent = new AgentProcess({
     name: 'ui',
     dataDir,
@@ -36,7 +43,7 @@ export async function startFixture(extraArgs: readonly string[] = []): Promise<B
     serverPort: await getPort({ host: '127.0.0.1' }),
     bootstrapExpect: 1,
     retryJoin: [],
-    extraArgs: ['-dev', ...extraArgs],
+    extraArgs: ['-dev', ...configArgs],
   });
   await agent.start();
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true }).catch(async (err: unknown) => {

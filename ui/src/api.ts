@@ -1,12 +1,13 @@
 // The UI's only way to the agent: fetch against the public /v1 API, with the session's ACL
 // token. Results are values, never throws (except an abort, which ends the caller's work).
 import { currentToken } from './token.ts';
+import { queryString, type Query } from './url.ts';
+
+export { encodePath, type Query } from './url.ts';
 
 export type ApiResult<T> =
   | { readonly ok: true; readonly value: T; readonly index: number; readonly status: number }
   | { readonly ok: false; readonly status: number; readonly message: string };
-
-export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface RequestOptions {
   readonly method?: 'GET' | 'PUT' | 'DELETE';
@@ -16,19 +17,6 @@ export interface RequestOptions {
   /** A 404 that means "nothing here" (KV listings): answered with this value instead of an error. */
   readonly notFound?: unknown;
 }
-
-/** A query string in Consul's style: a `true` flag is a bare name (`?keys&recurse`). */
-export function queryString(query: Query = {}): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined || value === false) continue;
-    parts.push(value === true ? encodeURIComponent(name) : `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
-  }
-  return parts.length === 0 ? '' : `?${parts.join('&')}`;
-}
-
-/** Percent-encodes a rest-of-path parameter (a KV key, a service name) segment by segment. */
-export const encodePath = (value: string): string => value.split('/').map(encodeURIComponent).join('/');
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
   const headers: Record<string, string> = {};

@@ -1,7 +1,7 @@
 // The shell: skip link, navigation, the login state, and the page for the current route.
 // Focus moves to the new page's heading on navigation, so keyboard and screen-reader users
 // land where the content changed.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { AclPage, type AclTab } from './pages/acl.tsx';
 import { KvEditorPage } from './pages/kv-editor.tsx';
 import { KvFolderPage } from './pages/kv.tsx';
@@ -11,7 +11,7 @@ import { RaftPage } from './pages/raft.tsx';
 import { ServicePage, ServicesPage } from './pages/services.tsx';
 import { SessionsPage } from './pages/sessions.tsx';
 import { Link, navigate, useRoute } from './router.tsx';
-import { currentToken, onTokenChange, setToken } from './token.ts';
+import { setToken, useToken } from './token.ts';
 
 const SECTIONS = [
   { to: 'services', label: 'Services' },
@@ -49,9 +49,7 @@ function page(route: string) {
 }
 
 function LoginState() {
-  const [token, setTokenState] = useState(currentToken());
-  useEffect(() => onTokenChange(() => setTokenState(currentToken())), []);
-  if (token === '') return <Link to="login">Log in</Link>;
+  if (useToken() === '') return <Link to="login">Log in</Link>;
   return (
     <button type="button" class="link" onClick={() => setToken('')}>
       Log out
@@ -65,8 +63,11 @@ export function App() {
   useEffect(() => {
     if (content === null) navigate('services', true);
   }, [content === null]);
+  // On navigation (not the first load, where the skip link comes first) focus the new heading.
+  const navigated = useRef(false);
   useEffect(() => {
-    document.getElementById('page-title')?.focus({ preventScroll: true });
+    if (navigated.current) document.getElementById('page-title')?.focus({ preventScroll: true });
+    navigated.current = true;
     const title = document.getElementById('page-title')?.textContent;
     document.title = title === undefined || title === null ? 'Cairn' : `${title} · Cairn`;
   }, [route]);
@@ -94,7 +95,9 @@ export function App() {
         </nav>
         <LoginState />
       </header>
-      <main id="main">{content}</main>
+      <main id="main" tabIndex={-1}>
+        {content}
+      </main>
     </>
   );
 }

@@ -3,7 +3,8 @@
 // The loop ends when the component unmounts or its path changes (the request is aborted).
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Query } from './api.ts';
-import { currentToken, onTokenChange } from './token.ts';
+import { useToken } from './token.ts';
+import { nextIndex } from './url.ts';
 
 /** How long the server may hold one request. Short enough that a half-open connection is noticed. */
 const WAIT = '60s';
@@ -26,15 +27,6 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
       resolve();
     }, { once: true });
   });
-
-/**
- * The next index to send (Consul's client rules): an index that went backwards (a snapshot
- * restore, a new leader's store) or is not positive restarts from 0 (a non-blocking read).
- */
-export function nextIndex(previous: number, received: number): number {
-  if (!Number.isSafeInteger(received) || received <= 0) return 0;
-  return received < previous ? 0 : received;
-}
 
 async function run<T>(path: string, query: Query, notFound: unknown, signal: AbortSignal, set: (live: Live<T>) => void): Promise<void> {
   let index = 0;
@@ -65,8 +57,7 @@ async function run<T>(path: string, query: Query, notFound: unknown, signal: Abo
 
 export function useBlocking<T>(path: string, query: Query = {}, notFound?: unknown): Live<T> {
   const [live, setLive] = useState<Live<T>>({ data: undefined, error: undefined, index: 0 });
-  const [token, setTokenState] = useState(currentToken());
-  useEffect(() => onTokenChange(() => setTokenState(currentToken())), []);
+  const token = useToken();
   const key = JSON.stringify([path, query, token]);
   useEffect(() => {
     const controller = new AbortController();

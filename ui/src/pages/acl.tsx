@@ -5,7 +5,7 @@ import { api } from '../api.ts';
 import { useBlocking } from '../blocking.ts';
 import { ErrorBox, Loading, Page } from '../components.tsx';
 import { Link } from '../router.tsx';
-import { currentToken } from '../token.ts';
+import { useToken } from '../token.ts';
 import type { AclLink, AclPolicy, AclRole, AclToken } from '../types.ts';
 
 export type AclTab = 'tokens' | 'policies' | 'roles';
@@ -105,8 +105,9 @@ type AclState = { kind: 'loading' } | { kind: 'disabled' } | { kind: 'login'; me
 
 export function AclPage({ tab }: { tab: AclTab }) {
   const [state, setState] = useState<AclState>({ kind: 'loading' });
-  const token = currentToken();
+  const token = useToken();
   useEffect(() => {
+    setState({ kind: 'loading' });
     void api<AclToken>('/v1/acl/token/self').then((r) => {
       if (r.ok) setState({ kind: 'ready', self: r.value });
       else if (r.status === 401) setState({ kind: 'disabled' });
