@@ -1,5 +1,6 @@
 // ACL enforcement matrix for every endpoint family besides KV/txn (acl-matrix.test.ts): catalog,
-// health, agent, event, coordinate, session, snapshot, operator and metrics. Tokens with no
+// health, agent, event, coordinate, session, status, snapshot, operator, metrics and the ACL
+// endpoints' own acl:read / acl:write (routes/acl/ENFORCEMENT.md lists them). Tokens with no
 // rules, read, write, deny and a mix of exact and prefix rules, under acl.default_policy allow
 // and deny; each probe expects a status code, or the set a listing shows — and a listing
 // carries X-Consul-Results-Filtered-By-ACLs exactly when it dropped something (every request
@@ -138,6 +139,7 @@ const LISTS: ListProbe[] = [
   },
   { name: 'coordinate nodes', path: '/v1/coordinate/nodes', show: pick('Node'), all: NODES, want: seen([NODES, NODES, NODES, [], NODES], [[], NODES, NODES, [], ['n1', NODE_NAME]]) },
   { name: 'session list', path: '/v1/session/list', show: pick('Node'), all: [NODE_NAME], want: seen([[NODE_NAME], [NODE_NAME], [NODE_NAME], [], [NODE_NAME]], [[], [NODE_NAME], [NODE_NAME], [], []]) },
+  { name: 'session node', path: `/v1/session/node/${NODE_NAME}`, show: pick('Node'), all: [NODE_NAME], want: seen([[NODE_NAME], [NODE_NAME], [NODE_NAME], [], [NODE_NAME]], [[], [NODE_NAME], [NODE_NAME], [], []]) },
 ];
 
 const READ_OK = codes('200 200 200 403 200 | 403 200 200 403 200');
@@ -145,6 +147,10 @@ const WRITE_OK = codes('200 403 200 403 200 | 403 403 200 403 200');
 const AGENT_WRITE = codes('200 403 200 403 403 | 403 403 200 403 403');
 const OPERATOR_READ = codes('200 200 200 403 200 | 403 200 200 403 403');
 const OPERATOR_WRITE = codes('200 403 200 403 200 | 403 403 200 403 403');
+/** Endpoints Consul answers whatever the token (a valid one: unknown secrets are refused elsewhere). */
+const NO_CHECK = codes('200 200 200 200 200 | 200 200 200 200 200');
+/** Management only (acl = write): none of these tokens has it, under either default policy. */
+const MANAGEMENT = codes('403 403 403 403 403 | 403 403 403 403 403');
 
 const STATUSES: StatusProbe[] = [
   // catalog
@@ -159,14 +165,21 @@ const STATUSES: StatusProbe[] = [
     name: 'catalog deregister of an unknown service: node:write, else Consul\'s 500', path: '/v1/catalog/deregister', method: 'PUT',
     body: { Node: 'n1', ServiceID: 'ghost' }, want: codes('200 500 200 500 500 | 500 500 200 500 500'),
   },
+  { name: 'catalog datacenters: no check', path: '/v1/catalog/datacenters', want: NO_CHECK },
   // health
   { name: 'health connect: empty, never 403', path: '/v1/health/connect/db', want: codes('200 200 200 200 200 | 200 200 200 200 200') },
+  { name: 'health ingress: empty, never 403', path: '/v1/health/ingress/db', want: NO_CHECK },
+  // status
+  { name: 'status leader: no check', path: '/v1/status/leader', want: NO_CHECK },
+  { name: 'status peers: no check', path: '/v1/status/peers', want: NO_CHECK },
   // agent
   { name: 'agent self: agent:read', path: '/v1/agent/self', want: READ_OK, permission: 'agent:read' },
+  { name: 'agent version: no check', path: '/v1/agent/version', want: NO_CHECK },
   { name: 'agent host: operator:read', path: '/v1/agent/host', want: OPERATOR_READ, permission: 'operator:read' },
   { name: 'agent metrics: agent:read', path: '/v1/agent/metrics', want: READ_OK, permission: 'agent:read' },
   { name: 'agent service: service:read', path: '/v1/agent/service/web-local', want: READ_OK, permission: 'service:read' },
   { name: 'agent service health by name: service:read', path: '/v1/agent/health/service/name/db', want: codes('503 503 503 403 403 | 403 503 503 403 403'), permission: 'service:read' },
+  { name: 'agent service health by ID: service:read on its service', path: '/v1/agent/health/service/id/web-local', want: codes('503 503 503 403 503 | 403 503 503 403 503'), permission: 'service:read' },
   {
     name: 'agent service register: service:write', path: '/v1/agent/service/register', method: 'PUT', body: { Name: 'web', ID: 'web-new' }, want: WRITE_OK, permission: 'service:write',
     undo: { path: '/v1/agent/service/deregister/web-new', method: 'PUT' },
@@ -177,6 +190,8 @@ const STATUSES: StatusProbe[] = [
     name: 'agent node check register: node:write', path: '/v1/agent/check/register', method: 'PUT', body: { Name: 'node-x', TTL: '10m' }, want: WRITE_OK, permission: 'node:write',
     undo: { path: '/v1/agent/check/deregister/node-x', method: 'PUT' },
   },
+  { name: 'agent TTL warn: service:write on the check\'s service', path: '/v1/agent/check/warn/db-ttl', method: 'PUT', want: codes('200 403 200 403 403 | 403 403 200 403 403'), permission: 'service:write' },
+  { name: 'agent TTL pass: node:write for a node check', path: '/v1/agent/check/pass/local-node-check', method: 'PUT', want: WRITE_OK, permission: 'node:write' },
   { name: 'agent TTL update: service:write on the check\'s service', path: '/v1/agent/check/fail/db-ttl', method: 'PUT', want: codes('200 403 200 403 403 | 403 403 200 403 403'), permission: 'service:write' },
   { name: 'agent TTL update: node:write for a node check', path: '/v1/agent/check/update/local-node-check', method: 'PUT', body: { Status: 'critical' }, want: WRITE_OK, permission: 'node:write' },
   { name: 'agent check deregister: an unknown ID is 404 before any permission', path: '/v1/agent/check/deregister/ghost', method: 'PUT', want: codes('404 404 404 404 404 | 404 404 404 404 404') },
@@ -189,12 +204,26 @@ const STATUSES: StatusProbe[] = [
   { name: 'event fire: event:write (matched rule)', path: '/v1/event/fire/deploy', method: 'PUT', want: WRITE_OK },
   { name: 'event fire: event:write (default policy)', path: '/v1/event/fire/secret', method: 'PUT', want: codes('200 403 200 403 200 | 403 403 200 403 403') },
   // coordinate
+  { name: 'coordinate datacenters: no check', path: '/v1/coordinate/datacenters', want: NO_CHECK },
   { name: 'coordinate node: node:read', path: '/v1/coordinate/node/n2', want: codes('200 200 200 403 200 | 403 200 200 403 403'), permission: 'node:read' },
   { name: 'coordinate update: node:write', path: '/v1/coordinate/update', method: 'PUT', body: { Node: 'n1', Coord: COORD }, want: codes('200 403 200 403 403 | 403 403 200 403 403'), permission: 'node:write' },
   // session
   { name: 'session create: session:write on the node', path: '/v1/session/create', method: 'PUT', want: codes('200 403 200 403 200 | 403 403 200 403 403'), permission: 'session:write' },
   // snapshot, operator
-  { name: 'snapshot save: management only', path: '/v1/snapshot', want: codes('403 403 403 403 403 | 403 403 403 403 403'), permission: 'acl:write' },
+  { name: 'snapshot save: management only', path: '/v1/snapshot', want: MANAGEMENT, permission: 'acl:write' },
+  { name: 'snapshot restore: management only, before the body is read', path: '/v1/snapshot', method: 'PUT', body: 'not an archive', want: MANAGEMENT, permission: 'acl:write' },
+  { name: 'operator raft peer removal: operator:write', path: '/v1/operator/raft/peer?id=ghost', method: 'DELETE', want: OPERATOR_WRITE, permission: 'operator:write' },
+  { name: 'operator autopilot health: operator:read', path: '/v1/operator/autopilot/health', want: OPERATOR_READ, permission: 'operator:read' },
+  { name: 'operator autopilot state: operator:read', path: '/v1/operator/autopilot/state', want: OPERATOR_READ, permission: 'operator:read' },
+  {
+    name: 'operator autopilot configuration update: operator:write', path: '/v1/operator/autopilot/configuration', method: 'PUT',
+    body: { CleanupDeadServers: true, MaxTrailingLogs: 250 }, want: OPERATOR_WRITE, permission: 'operator:write',
+  },
+  // acl: rules for other resources never grant acl, and default_policy allow does not either
+  { name: 'acl policy list: acl:read', path: '/v1/acl/policies', want: MANAGEMENT, permission: 'acl:read' },
+  { name: 'acl token list: acl:read', path: '/v1/acl/tokens', want: MANAGEMENT, permission: 'acl:read' },
+  { name: 'acl policy create: acl:write', path: '/v1/acl/policy', method: 'PUT', body: { Name: 'nope', Rules: '' }, want: MANAGEMENT, permission: 'acl:write' },
+  { name: 'acl token self: any valid token', path: '/v1/acl/token/self', want: NO_CHECK },
   { name: 'operator raft configuration: operator:read', path: '/v1/operator/raft/configuration', want: OPERATOR_READ, permission: 'operator:read' },
   { name: 'operator transfer-leader: operator:write', path: '/v1/operator/raft/transfer-leader', method: 'POST', want: OPERATOR_WRITE, permission: 'operator:write' },
   { name: 'operator autopilot configuration: operator:read', path: '/v1/operator/autopilot/configuration', want: OPERATOR_READ, permission: 'operator:read' },
@@ -319,6 +348,7 @@ for (const policy of ['allow', 'deny'] as const) {
       const paths = [
         ...LISTS.map((p) => p.path), '/v1/catalog/gateway-services/web', '/v1/health/connect/web', '/v1/agent/self', '/v1/agent/service/no-such-id',
         '/v1/agent/health/service/id/no-such-id', '/v1/coordinate/node/nope', '/v1/operator/usage', '/v1/snapshot', '/v1/agent/metrics', '/v1/event/list?index=5&wait=5s',
+        '/v1/operator/raft/configuration', '/v1/operator/autopilot/state', '/v1/agent/health/service/name/db', '/v1/acl/token/self', '/v1/agent/host',
       ];
       for (const path of paths) {
         const res = await rig.call(unknown, { path });
