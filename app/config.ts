@@ -2,6 +2,7 @@
 // them), then flags — later sources win, as in Consul. loadConfig is pure: the caller passes
 // argv, the environment and a file reader, and gets a validated config or an error message.
 import { z } from 'zod';
+import { NS_PER_MS, parseGoDuration } from '../routes/lib/go-duration.ts';
 import { formatUsage, parseFlags, type FlagSpec, type FlagValues } from './flags.ts';
 
 export const AGENT_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -63,10 +64,13 @@ const FileConfig = z
       .strict(),
     limits: z
       .object({
-        http_max_conns_per_client: z.number().int().min(1),
+        // Consul's names; the last three are Cairn's own (Consul has no such settings).
+        http_max_conns_per_client: z.number().int().min(0),
         kv_max_value_size: z.number().int().min(1),
         txn_max_req_len: z.number().int().min(1),
         max_blocking_queries: z.number().int().min(1),
+        http_max_header_bytes: z.number().int().min(1024),
+        http_read_header_timeout: durationLike,
       })
       .partial()
       .strict(),
@@ -120,10 +124,16 @@ export interface AgentConfig {
     readonly tokens: { readonly initialManagement: string; readonly agent: string; readonly default: string; readonly agentRecovery: string };
   };
   readonly limits: {
+    /** Concurrent HTTP connections per client IP; 0 for no limit. */
     readonly httpMaxConnsPerClient: number;
     readonly kvMaxValueSize: number;
     readonly txnMaxReqLen: number;
+    /** Blocking queries waiting at once; past it a new one is answered 429. */
     readonly maxBlockingQueries: number;
+    /** Bytes of request line plus headers; past it, 431. */
+    readonly httpMaxHeaderBytes: number;
+    /** Milliseconds a client has to send its request headers (slow-loris). */
+    readonly httpReadHeaderTimeoutMs: number;
   };
   readonly raftSnapshotThreshold: number;
   readonly raftTrailingLogs: number;
@@ -235,6 +245,9 @@ function resolve(file: FileConfig, flags: FlagValues, source: ConfigSource): Con
     if (port < 0 || port > 65535) return { ok: false, error: `Invalid ${name} port: ${port}` };
   }
 
+  const readHeaderTimeout = durationToMs(file.limits?.http_read_header_timeout ?? '30s');
+  if (readHeaderTimeout === null || readHeaderTimeout < 1) return { ok: false, error: `limits.http_read_header_timeout: invalid duration ${JSON.stringify(file.limits?.http_read_header_timeout)}` };
+
   const acl = file.acl ?? {};
   const config: AgentConfig = {
     dev,
@@ -274,6 +287,8 @@ function resolve(file: FileConfig, flags: FlagValues, source: ConfigSource): Con
       kvMaxValueSize: file.limits?.kv_max_value_size ?? 512 * 1024,
       txnMaxReqLen: file.limits?.txn_max_req_len ?? 512 * 1024,
       maxBlockingQueries: file.limits?.max_blocking_queries ?? 20_000,
+      httpMaxHeaderBytes: file.limits?.http_max_header_bytes ?? 64 * 1024,
+      httpReadHeaderTimeoutMs: readHeaderTimeout,
     },
     raftSnapshotThreshold: file.raft_snapshot_threshold ?? 16_384,
     raftTrailingLogs: file.raft_trailing_logs ?? 10_240,
@@ -287,6 +302,13 @@ function resolve(file: FileConfig, flags: FlagValues, source: ConfigSource): Con
     },
   };
   return { ok: true, config };
+}
+
+/** A Go duration string, or a number of nanoseconds (Consul's JSON), in milliseconds; null if invalid. */
+function durationToMs(value: string | number): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value / 1e6 : null;
+  const parsed = parseGoDuration(value);
+  return parsed.ok ? Number(parsed.ns / NS_PER_MS) : null;
 }
 
 function decodeKey(text: string): Uint8Array | null {

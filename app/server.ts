@@ -286,7 +286,12 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
 
   let http: HttpListener;
   try {
-    http = await listenHttp(withAdminUi(createApp(services)), config.clientAddr, config.httpPort);
+    http = await listenHttp(withAdminUi(createApp(services)), config.clientAddr, config.httpPort, {
+      maxConnsPerClient: config.limits.httpMaxConnsPerClient,
+      maxHeaderBytes: config.limits.httpMaxHeaderBytes,
+      readHeaderTimeoutMs: config.limits.httpReadHeaderTimeoutMs,
+      maxBlockingQueries: config.limits.maxBlockingQueries,
+    });
   } catch (err) {
     await agentWiring.stop();
     await host.stop();

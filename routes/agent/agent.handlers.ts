@@ -12,7 +12,7 @@ import { FILTER_SCHEMAS } from '../filter/index.ts';
 import { readBodyLimited, utf8Text } from '../lib/body.ts';
 import { badRequest, HttpError, internalError } from '../lib/errors.ts';
 import { goQuote } from '../lib/go-strconv.ts';
-import { decodeJson } from '../lib/json-body.ts';
+import { decodeParsedJson } from '../lib/json-body.ts';
 import { encodeGoJson, parseGoJson } from '../lib/go-json.ts';
 import { sendJson, TEXT } from '../lib/respond.ts';
 import { requireDefaultTenancy, requireQueryOptions } from '../lib/rpc.ts';
@@ -35,7 +35,8 @@ async function readAgentBody<S extends z.ZodType>(c: Ctx, schema: S, goType: str
   const bytes = await readBodyLimited(c, jsonBodyLimit(c));
   const parsed = parseGoJson(utf8Text(bytes));
   if (!parsed.ok) throw badRequest(`Request decode failed: ${parsed.error}`);
-  return decodeJson(Buffer.from(encodeGoJson(translateSnakeKeys(parsed.value))), schema, { errorPrefix: 'Request decode failed: ', goType });
+  // Decoded as parsed: re-encoding would fail on values JSON text cannot hold (1e400 is Infinity).
+  return decodeParsedJson(translateSnakeKeys(parsed.value), schema, { errorPrefix: 'Request decode failed: ', goType });
 }
 
 /** Consul's vetServiceRegister: service:write on the new name and on a service it replaces. */

@@ -93,11 +93,18 @@ const SNAKE_KEYS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Deeper than any service or check definition nests: values below are left as they are (the
+ * schema refuses them anyway), so a deeply nested body cannot exhaust the call stack.
+ */
+const MAX_TRANSLATED_DEPTH = 32;
+
+/**
  * Renames Consul's snake_case aliases to their field names, recursively. The field's own name
  * (any case) wins over the alias, as in Consul's "if t.X == "" { t.X = aux.XSnake }".
  */
-export function translateSnakeKeys(value: GoJsonValue): GoJsonValue {
-  if (Array.isArray(value)) return value.map(translateSnakeKeys);
+export function translateSnakeKeys(value: GoJsonValue, depth = 0): GoJsonValue {
+  if (depth > MAX_TRANSLATED_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => translateSnakeKeys(item, depth + 1));
   if (typeof value !== 'object' || value === null) return value;
   const present = new Set(Object.keys(value).map((k) => k.toLowerCase()));
   const out: { [key: string]: GoJsonValue } = Object.create(null) as { [key: string]: GoJsonValue };
@@ -105,7 +112,7 @@ export function translateSnakeKeys(value: GoJsonValue): GoJsonValue {
     // Go matches the aliases' json tags case-insensitively too ("Args" hits `json:"args"`).
     const target = SNAKE_KEYS[key.toLowerCase()];
     // Maps of user data (Meta, Header) keep their keys, but their values need no translation either.
-    const translated = key.toLowerCase() === 'meta' || key.toLowerCase() === 'header' ? item : translateSnakeKeys(item);
+    const translated = key.toLowerCase() === 'meta' || key.toLowerCase() === 'header' ? item : translateSnakeKeys(item, depth + 1);
     if (target !== undefined && !present.has(target.toLowerCase())) out[target] = translated;
     else if (target === undefined) out[key] = translated;
   }

@@ -17,6 +17,10 @@ const MAX_DEPTH = 10_000;
 
 class SyntaxFailure extends Error {}
 
+type GoObject = { [key: string]: GoJsonValue };
+/** A container still open while parsing: an array, or an object and the key being filled. */
+type Frame = { readonly kind: 'array'; readonly out: GoJsonValue[] } | { readonly kind: 'object'; readonly out: GoObject; key: string };
+
 /** Go's quoteChar for scanner errors: 'x', '\'', '"', '\n', '\x00'. */
 function quoteChar(ch: string): string {
   if (ch === "'") return "'\\''";
@@ -49,12 +53,83 @@ class Parser {
     return this.i >= this.s.length;
   }
 
-  value(depth: number): GoJsonValue {
-    if (depth > MAX_DEPTH) throw new SyntaxFailure('exceeded max depth');
+  /**
+   * One value, containers included. Iterative, with the open containers on an explicit stack:
+   * nesting up to Go's limit must not overflow the JavaScript call stack (a recursive descent
+   * does at a few thousand levels).
+   */
+  value(): GoJsonValue {
+    const open: Frame[] = [];
+    // Bounded: every pass consumes at least one character of the finite input, or fails.
+    for (;;) {
+      this.skipSpace();
+      const ch = this.s[this.i];
+      let v: GoJsonValue;
+      if (ch === '{' || ch === '[') {
+        // Go counts every opened container, empty ones too; the one past the limit fails.
+        if (open.length >= MAX_DEPTH) this.fail('exceeded max depth');
+        this.i++;
+        this.skipSpace();
+        const close = ch === '{' ? '}' : ']';
+        if (this.s[this.i] !== close) {
+          open.push(ch === '{' ? { kind: 'object', out: Object.create(null) as GoObject, key: this.objectKey() } : { kind: 'array', out: [] });
+          continue;
+        }
+        this.i++;
+        v = ch === '{' ? (Object.create(null) as GoObject) : [];
+      } else {
+        v = this.scalar(ch);
+      }
+      const done = this.attach(open, v);
+      if (done !== undefined) return done.value;
+    }
+  }
+
+  /**
+   * Puts a finished value into the innermost open container, closing every container that ends
+   * right after it. Returns the whole value once the outermost one closed (or there was none).
+   */
+  private attach(open: Frame[], finished: GoJsonValue): { value: GoJsonValue } | undefined {
+    let v = finished;
+    // Bounded by the number of open containers.
+    for (let top = open.at(-1); top !== undefined; top = open.at(-1)) {
+      this.skipSpace();
+      const next = this.s[this.i];
+      if (top.kind === 'array') {
+        top.out.push(v);
+        if (next === ',') {
+          this.i++;
+          return undefined;
+        }
+        if (next !== ']') this.fail('after array element');
+      } else {
+        top.out[top.key] = v;
+        if (next === ',') {
+          this.i++;
+          top.key = this.objectKey();
+          return undefined;
+        }
+        if (next !== '}') this.fail('after object key:value pair');
+      }
+      this.i++;
+      open.pop();
+      v = top.out;
+    }
+    return { value: v };
+  }
+
+  /** An object key and its colon. */
+  private objectKey(): string {
     this.skipSpace();
-    const ch = this.s[this.i];
-    if (ch === '{') return this.object(depth);
-    if (ch === '[') return this.array(depth);
+    if (this.s[this.i] !== '"') this.fail('looking for beginning of object key string');
+    const key = this.string();
+    this.skipSpace();
+    if (this.s[this.i] !== ':') this.fail('after object key');
+    this.i++;
+    return key;
+  }
+
+  private scalar(ch: string | undefined): GoJsonValue {
     if (ch === '"') return this.string();
     if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.number();
     if (ch === 't') return this.literal('true', true);
@@ -68,60 +143,6 @@ class Parser {
       if (this.s[this.i] !== word[k]) this.fail(`in literal ${word} (expecting ${quoteChar(word[k] as string)})`);
     }
     return result;
-  }
-
-  private object(depth: number): GoJsonValue {
-    const out: { [key: string]: GoJsonValue } = Object.create(null) as { [key: string]: GoJsonValue };
-    this.i++;
-    this.skipSpace();
-    if (this.s[this.i] === '}') {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      this.skipSpace();
-      if (this.s[this.i] !== '"') this.fail('looking for beginning of object key string');
-      const key = this.string();
-      this.skipSpace();
-      if (this.s[this.i] !== ':') this.fail('after object key');
-      this.i++;
-      out[key] = this.value(depth + 1);
-      this.skipSpace();
-      const next = this.s[this.i];
-      if (next === ',') {
-        this.i++;
-        continue;
-      }
-      if (next === '}') {
-        this.i++;
-        return out;
-      }
-      this.fail('after object key:value pair');
-    }
-  }
-
-  private array(depth: number): GoJsonValue {
-    const out: GoJsonValue[] = [];
-    this.i++;
-    this.skipSpace();
-    if (this.s[this.i] === ']') {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.value(depth + 1));
-      this.skipSpace();
-      const next = this.s[this.i];
-      if (next === ',') {
-        this.i++;
-        continue;
-      }
-      if (next === ']') {
-        this.i++;
-        return out;
-      }
-      this.fail('after array element');
-    }
   }
 
   private string(): string {
@@ -192,7 +213,7 @@ export function parseGoJson(text: string): GoJsonResult {
   const parser = new Parser(text);
   if (parser.atEnd()) return { ok: false, error: 'EOF' };
   try {
-    return { ok: true, value: parser.value(0) };
+    return { ok: true, value: parser.value() };
   } catch (err) {
     if (err instanceof SyntaxFailure) return { ok: false, error: err.message };
     throw err;

@@ -44,7 +44,12 @@ function goTypeError(error: z.ZodError, input: GoJsonValue, goType: string): str
 export function decodeJson<S extends z.ZodType>(bytes: Uint8Array, schema: S, options: Omit<JsonBodyOptions, 'limit'>): z.output<S> {
   const parsed = parseGoJson(utf8Text(bytes));
   if (!parsed.ok) throw badRequest(options.errorPrefix + parsed.error);
-  const normalised = normaliseKeys(parsed.value, schema);
+  return decodeParsedJson(parsed.value, schema, options);
+}
+
+/** Checks an already-parsed JSON value against `schema`; throws Consul's 400 on a mismatch. */
+export function decodeParsedJson<S extends z.ZodType>(value: GoJsonValue, schema: S, options: Omit<JsonBodyOptions, 'limit'>): z.output<S> {
+  const normalised = normaliseKeys(value, schema);
   const checked = schema.safeParse(normalised);
   if (!checked.success) throw badRequest(options.errorPrefix + goTypeError(checked.error, normalised, options.goType));
   return checked.data;
