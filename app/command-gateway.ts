@@ -68,13 +68,21 @@ export class CommandGateway {
     const header = caller.kind === 'server' ? { server: true as const } : caller.secret === '' ? {} : { token: caller.secret };
     return this.toLeader(
       () => this.applyAsLeader(command, bytes, caller),
-      encodeFrame({ kind: 'apply', ...header }, bytes),
+      // Built only if the write has to be forwarded (the leader proposes `bytes` as they are).
+      () => encodeFrame({ kind: 'apply', ...header }, bytes),
       (answer) => (answer.kind === 'applied' ? { index: answer.index, result: answer.result } : undefined),
     );
   }
 
-  /** Runs `local` if this server leads, else sends `frame` to the leader; retries until the hold timeout. */
-  async toLeader<T>(local: () => Promise<LeaderAnswer | { ok: true; outcome: T }>, frame: Uint8Array, parse: (answer: AppResponse) => T | undefined): Promise<T> {
+  /**
+   * Runs `local` if this server leads, else sends `frame` (or what it builds, once) to the
+   * leader; retries until the hold timeout.
+   */
+  async toLeader<T>(
+    local: () => Promise<LeaderAnswer | { ok: true; outcome: T }>,
+    frame: Uint8Array | (() => Uint8Array),
+    parse: (answer: AppResponse) => T | undefined,
+  ): Promise<T> {
     const { host, clock } = this.deps;
     const deadline = clock.now() + this.hold;
     let delay = RETRY_BASE_MS;
@@ -84,6 +92,7 @@ export class CommandGateway {
         const answer = await local();
         if (answer.ok) return answer.outcome as T;
       } else if (status.leaderAddress !== undefined) {
+        if (typeof frame === 'function') frame = frame();
         const forwarded = await this.forward(status.leaderAddress, frame, parse);
         if (forwarded !== undefined) return forwarded;
       } else if (!(await waitForLeader(host, clock, deadline - clock.now()))) {
@@ -134,7 +143,13 @@ export class CommandGateway {
     if (refusal !== null) throw new HttpError(refusal.status, refusal.message);
   }
 
-  /** undefined = try again (not the leader any more, or unreachable). */
+  /**
+   * undefined = try again (not the leader any more, or unreachable). A request the leader may
+   * have received is never sent again: had it been applied, a second copy would apply twice
+   * (a write reappearing later, a check-and-set answering false for its own success). Its
+   * outcome is unknown, and the client is told so with a 500 (as Consul retries only
+   * "no leader" errors of a write).
+   */
   private async forward<T>(address: string, frame: Uint8Array, parse: (answer: AppResponse) => T | undefined): Promise<T | undefined> {
     let raw: Uint8Array;
     try {
