@@ -67,8 +67,9 @@ export interface Profile {
 export const DEFAULT_TICKS = 400;
 /**
  * After the faults stop, the core must converge within this many ticks (of 10 ms). The bound
- * covers the host's SNAPSHOT_CHUNK_TIMEOUT_MS (30 s): a snapshot chunk lost to a partition
- * holds that follower's stream, and so its catch-up, until the chunk times out.
+ * covers, with a wide margin, a snapshot chunk lost to a partition: the host restarts that
+ * stream when the core asks again after its snapshot send timeout (at most 600 ticks in a
+ * swarm profile), or when the chunk's own timeout (SNAPSHOT_CHUNK_TIMEOUT_MS, 10 s) ends it.
  */
 export const DEFAULT_LIVENESS_TICKS = 3_500;
 
