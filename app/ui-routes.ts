@@ -45,6 +45,8 @@ function safeDecode(path: string): string | null {
 /** Serves the UI at /ui/ and hands every other request to `api` unchanged (raw URL included). */
 export function withAdminUi(api: OpenAPIHono<AppEnv>, dist = UI_DIST): OpenAPIHono<AppEnv> {
   const root = new OpenAPIHono<AppEnv>();
+  // Consul's agent with its UI enabled sends the bare root to the UI.
+  root.get('/', (c) => c.redirect('/ui/', 301));
   root.get('/ui', (c) => c.redirect('/ui/', 301));
   root.get('/ui/api', (c) => sendFile(c, dist, 'api.html', PAGE_CACHE));
   root.get('/ui/assets/*', (c) => {

@@ -135,6 +135,14 @@ describe('admin UI', () => {
       await page.getByRole('button', { name: 'Delete the key' }).click();
       await page.getByRole('heading', { name: 'Key / value' }).waitFor();
       expect(await readKey('ui-test/app/config')).toBeNull();
+
+      // A key written elsewhere appears in the open folder; deleting the folder removes it too.
+      expect((await fx.api('/v1/kv/ui-test/app/other', { method: 'PUT', body: 'x' })).status).toBe(200);
+      await page.getByRole('list', { name: 'Keys in ui-test/app/' }).getByRole('link', { name: 'other' }).waitFor();
+      await page.getByRole('button', { name: 'Delete folder…' }).click();
+      await page.getByRole('button', { name: 'Delete the folder' }).click();
+      await page.getByRole('navigation', { name: 'Folder' }).locator('[aria-current="page"]').getByText('ui-test', { exact: true }).waitFor();
+      expect(await readKey('ui-test/app/other')).toBeNull();
     });
   });
 

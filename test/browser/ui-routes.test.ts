@@ -32,6 +32,12 @@ afterAll(() => {
 const get = (path: string, root = dist) => withAdminUi(harness.app, root).request(path);
 
 describe('UI routes', () => {
+  it('sends the bare root to the UI, as Consul does with its UI enabled', async () => {
+    const root = await get('/');
+    expect(root.status).toBe(301);
+    expect(root.headers.get('Location')).toBe('/ui/');
+  });
+
   it('redirects /ui to /ui/ and serves the app page there and on every app route', async () => {
     const redirect = await get('/ui');
     expect(redirect.status).toBe(301);

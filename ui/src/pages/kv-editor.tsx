@@ -25,7 +25,7 @@ function LockHolder({ session }: { session: string }) {
   }, [session]);
   return (
     <p class="lock" data-lock-holder={session}>
-      <span aria-hidden="true">🔒 </span>Locked by session <Link to="sessions">{session}</Link>
+      Locked by session <Link to="sessions">{session}</Link>
       {info !== null && ` (${info.Name === '' ? 'unnamed' : info.Name} on node ${info.Node})`}
     </p>
   );

@@ -58,11 +58,41 @@ function CreateForm({ prefix }: { prefix: string }) {
   );
 }
 
+/** Deletes a folder with everything under it (a recursive delete has no CAS in Consul). */
+function DeleteFolder({ prefix }: { prefix: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<{ status: number; message: string } | undefined>();
+  const remove = async (): Promise<void> => {
+    const result = await api<boolean>(`/v1/kv/${encodePath(prefix)}`, { method: 'DELETE', query: { recurse: true } });
+    if (!result.ok) return setError({ status: result.status, message: result.message });
+    navigate(`kv/${prefix.slice(0, prefix.slice(0, -1).lastIndexOf('/') + 1)}`);
+  };
+  if (!confirming) {
+    return (
+      <button type="button" class="danger" onClick={() => setConfirming(true)}>
+        Delete folder…
+      </button>
+    );
+  }
+  return (
+    <div class="confirm" role="alertdialog" aria-labelledby="confirm-folder">
+      <ErrorBox error={error} />
+      <p id="confirm-folder">Delete {prefix} and every key under it? This cannot be undone.</p>
+      <button type="button" class="danger" onClick={() => void remove()} autoFocus>
+        Delete the folder
+      </button>
+      <button type="button" onClick={() => setConfirming(false)}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 export function KvFolderPage({ prefix }: { prefix: string }) {
   const live = useBlocking<string[]>(`/v1/kv/${encodePath(prefix)}`, { keys: true, separator: '/' }, []);
   const children = (live.data ?? []).filter((k) => k !== prefix).sort();
   return (
-    <Page title="Key / value">
+    <Page title="Key / value" actions={prefix === '' ? undefined : <DeleteFolder prefix={prefix} />}>
       <Breadcrumbs prefix={prefix} />
       <ErrorBox error={live.error} />
       <CreateForm prefix={prefix} />
@@ -74,7 +104,6 @@ export function KvFolderPage({ prefix }: { prefix: string }) {
         <ul class="kv-list" aria-label={`Keys in ${prefix === '' ? 'the root' : prefix}`}>
           {children.map((key) => (
             <li key={key} class={key.endsWith('/') ? 'folder' : 'key'}>
-              <span aria-hidden="true">{key.endsWith('/') ? '📁 ' : '📄 '}</span>
               <Link to={`kv/${key}`}>{key.slice(prefix.length)}</Link>
             </li>
           ))}
