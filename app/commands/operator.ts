@@ -1,7 +1,7 @@
 // `cairn operator raft list-peers|remove-peer|transfer-leader` and `cairn operator autopilot
 // get-config|set-config|state` (Consul's `consul operator`), over the HTTP API.
 import type { FlagSpec } from '../flags.ts';
-import { columns, parseCommand, processIo, reportErrors, type Io } from './http-api.ts';
+import { columns, dispatch, parseCommand, processIo, reportErrors, type Io } from './http-api.ts';
 
 interface RaftServer {
   ID: string;
@@ -35,37 +35,26 @@ interface AutopilotState {
   Servers: Record<string, { ID: string; Name: string; Address: string; NodeStatus: string; LastContact: string; LastTerm: number; LastIndex: number; Healthy: boolean; StableSince: string; Status: string }>;
 }
 
-const USAGE = `Usage: cairn operator <subcommand> <subcommand> [options]
-
-  Cluster-level tools for operators.
-
-Subcommands:
-
-    raft list-peers         Lists the servers in the Raft configuration
-    raft remove-peer        Removes a server from the Raft configuration
-    raft transfer-leader    Hands Raft leadership to another server
-    autopilot get-config    Prints the autopilot configuration
-    autopilot set-config    Changes the autopilot configuration
-    autopilot state         Prints autopilot's view of the servers`;
-
 export async function operatorCommand(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const [group, sub, ...rest] = argv;
-  const run = COMMANDS[`${group ?? ''} ${sub ?? ''}`];
-  if (run === undefined) {
-    io.err(`${USAGE}\n`);
-    return group === undefined || group === '-h' || group === '-help' ? 0 : 1;
-  }
-  return run(rest, io);
+  return dispatch(argv, 'Usage: cairn operator <subcommand> <subcommand> [options]\n\n  Cluster-level tools for operators.', {
+    autopilot: {
+      synopsis: 'Reads and changes the autopilot configuration and state',
+      run: (rest, i) => dispatch(rest, 'Usage: cairn operator autopilot <subcommand> [options]', {
+        'get-config': { synopsis: 'Prints the autopilot configuration', run: getConfig },
+        'set-config': { synopsis: 'Changes the autopilot configuration', run: setConfig },
+        state: { synopsis: "Prints autopilot's view of the servers", run: state },
+      }, i),
+    },
+    raft: {
+      synopsis: 'Reads and changes the Raft configuration',
+      run: (rest, i) => dispatch(rest, 'Usage: cairn operator raft <subcommand> [options]', {
+        'list-peers': { synopsis: 'Lists the servers in the Raft configuration', run: listPeers },
+        'remove-peer': { synopsis: 'Removes a server from the Raft configuration', run: removePeer },
+        'transfer-leader': { synopsis: 'Hands Raft leadership to another server', run: transferLeader },
+      }, i),
+    },
+  }, io);
 }
-
-const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: Io) => Promise<number>>> = {
-  'raft list-peers': listPeers,
-  'raft remove-peer': removePeer,
-  'raft transfer-leader': transferLeader,
-  'autopilot get-config': getConfig,
-  'autopilot set-config': setConfig,
-  'autopilot state': state,
-};
 
 async function listPeers(argv: readonly string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, {}, 'Usage: cairn operator raft list-peers [options]\n\n  Lists the servers in the Raft configuration.', io);

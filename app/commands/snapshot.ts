@@ -5,64 +5,19 @@
 import { createReadStream, createWriteStream, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import cliProgress from 'cli-progress';
 import { summarizeStateSnapshot } from '../../storage/snapshot-stream.ts';
 import { readArchive, type ArchiveMeta } from '../snapshot-archive.ts';
-import { columns, parseCommand, processIo, reportErrors, type Io } from './http-api.ts';
-
-/** Transfers at least this big get a progress bar (when stderr is a terminal). */
-const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
-const MIB = 1024 * 1024;
-
-const USAGE = `Usage: cairn snapshot <subcommand> [options] FILE
-
-  Saves, restores and inspects snapshots of the whole cluster state.
-
-Subcommands:
-
-    save       Saves a snapshot of the cluster state to FILE
-    restore    Restores the cluster state from the snapshot in FILE
-    inspect    Verifies FILE and prints its metadata and row counts`;
+import { columns, dispatch, isHelpFlag, parseCommand, processIo, reportErrors, type Io } from './http-api.ts';
+import { byteProgress } from './progress.ts';
 
 export async function snapshotCommand(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'save':
-      return save(rest, io);
-    case 'restore':
-      return restore(rest, io);
-    case 'inspect':
-      return inspect(rest, io);
-    default:
-      io.err(`${USAGE}\n`);
-      return sub === undefined || sub === '-h' || sub === '-help' ? 0 : 1;
-  }
-}
-
-/** Counts bytes through a stream and drives a bar when the transfer is big enough to need one. */
-function progress(label: string, total: number | undefined, io: Io): Transform {
-  const interactive = io === processIo && process.stderr.isTTY === true;
-  const bar =
-    interactive && (total === undefined || total >= PROGRESS_MIN_BYTES)
-      ? new cliProgress.SingleBar({ format: `${label} |{bar}| {done}/{all} MiB`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : undefined;
-  let seen = 0;
-  const mib = (n: number): string => (n / MIB).toFixed(1);
-  bar?.start(total ?? 1, 0, { done: '0.0', all: total === undefined ? '?' : mib(total) });
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      bar?.update(total === undefined ? 0 : seen, { done: mib(seen) });
-      done(null, chunk);
-    },
-    flush(done) {
-      bar?.update(total ?? 1, { done: mib(seen), all: mib(total ?? seen) });
-      bar?.stop();
-      done();
-    },
-  });
+  return dispatch(argv, 'Usage: cairn snapshot <subcommand> [options] FILE\n\n  Saves, restores and inspects snapshots of the whole cluster state.', {
+    inspect: { synopsis: 'Verifies FILE and prints its metadata and row counts', run: inspect },
+    restore: { synopsis: 'Restores the cluster state from the snapshot in FILE', run: restore },
+    save: { synopsis: 'Saves a snapshot of the cluster state to FILE', run: save },
+  }, io);
 }
 
 async function verify(file: string): Promise<{ meta: ArchiveMeta; statePath: string; cleanup: () => void }> {
@@ -95,7 +50,7 @@ async function save(argv: readonly string[], io: Io): Promise<number> {
     try {
       const res = await parsed.api.request('GET', '/v1/snapshot');
       if (res.body === null) throw new Error('the server sent no snapshot');
-      await pipeline(Readable.fromWeb(res.body as never), progress('Saving snapshot', undefined, io), createWriteStream(tmp, { mode: 0o600 }));
+      await pipeline(Readable.fromWeb(res.body as never), byteProgress('Saving snapshot', undefined, io), createWriteStream(tmp, { mode: 0o600 }));
       const { meta, cleanup } = await verify(tmp).catch((err: unknown) => {
         throw new Error(`Error verifying snapshot file: ${(err as Error).message}`);
       });
@@ -116,7 +71,7 @@ async function restore(argv: readonly string[], io: Io): Promise<number> {
   if (file === undefined) return 1;
   return reportErrors(io, 'restoring snapshot', async () => {
     const size = statSync(file).size;
-    const body = createReadStream(file).pipe(progress('Restoring snapshot', size, io));
+    const body = createReadStream(file).pipe(byteProgress('Restoring snapshot', size, io));
     await parsed.api.request('PUT', '/v1/snapshot', { body: Readable.toWeb(body) as unknown as RequestInit['body'], duplex: 'half' });
     io.out('Restored snapshot\n');
     return 0;
@@ -124,9 +79,15 @@ async function restore(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function inspect(argv: readonly string[], io: Io): Promise<number> {
+  // A local command: no HTTP flags, only help.
+  const usage = 'Usage: cairn snapshot inspect FILE\n\n  Verifies FILE and prints its metadata and row counts.\n';
+  if (argv.some(isHelpFlag)) {
+    io.out(usage);
+    return 0;
+  }
   if (argv.length !== 1 || argv[0]!.startsWith('-')) {
-    io.err('Usage: cairn snapshot inspect FILE\n\n  Verifies FILE and prints its metadata and row counts.\n');
-    return argv.includes('-h') || argv.includes('-help') ? 0 : 1;
+    io.err(usage);
+    return 1;
   }
   return reportErrors(io, 'inspecting snapshot', async () => {
     const { meta, statePath, cleanup } = await verify(argv[0]!);
