@@ -155,7 +155,7 @@ export class CommandGateway {
     try {
       raw = await this.deps.transport.request(address, frame, { channel: RpcChannel.App, timeoutMs: FORWARD_TIMEOUT_MS });
     } catch (err) {
-      if (err instanceof TransportError) return undefined;
+      if (err instanceof TransportError && !err.maybeDelivered) return undefined;
       throw err;
     }
     const decoded = decodeFrame<AppResponse>(raw);

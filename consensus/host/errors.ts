@@ -56,10 +56,17 @@ export class FatalStorageError extends Error {
   }
 }
 
-/** A cluster-port request failed for a transport reason (unreachable, closed, overloaded). */
+/**
+ * A cluster-port request failed for a transport reason (unreachable, closed, overloaded).
+ * `maybeDelivered` is set when the connection was lost after the request was sent: the peer may
+ * have acted on it, so the outcome is unknown and a write must not be sent again.
+ */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly maybeDelivered = false,
+  ) {
     super(message);
   }
 }
