@@ -164,8 +164,21 @@ describe('admin UI', () => {
       expect((await readKey('ui-test/shared'))?.value).toBe('from the API');
       expect(await editor.inputValue()).toBe('from the browser');
 
+      // An explicit overwrite is a CAS on the index the conflict reported.
+      await page.getByRole('button', { name: 'Save mine over it' }).click();
+      await page.getByRole('status').getByText('Saved.').waitFor();
+      expect((await readKey('ui-test/shared'))?.value).toBe('from the browser');
+
+      // A change made elsewhere is announced while the editor is open; a delete then conflicts too.
+      expect((await fx.api('/v1/kv/ui-test/shared', { method: 'PUT', body: 'third' })).status).toBe(200);
+      await page.getByText('This key has changed since you opened it').waitFor();
+      await page.getByRole('button', { name: 'Delete…' }).click();
+      await page.getByRole('button', { name: 'Delete the key' }).click();
+      expect(await conflict.innerText()).toContain('not deleted');
+      expect((await readKey('ui-test/shared'))?.value).toBe('third');
       await page.getByRole('button', { name: 'Load the current value (discard my edit)' }).click();
-      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector('#kv-value')?.value === 'from the API');
+      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector('#kv-value')?.value === 'third');
+      expect(await conflict.count()).toBe(0);
     });
   });
 
