@@ -28,7 +28,7 @@ export const FILTERED_HEADER = 'X-Consul-Results-Filtered-By-ACLs';
  * resolves before its own lookups, so an unknown token wins over a 404 or a blocking wait.
  */
 export function resolveToken(c: Ctx): void {
-  if (c.var.acl.enabled) c.var.acl.identity();
+  if (c.get('acl').enabled) c.get('acl').identity();
 }
 
 /**
@@ -38,15 +38,15 @@ export function resolveToken(c: Ctx): void {
  * anonymous on the server).
  */
 export function writeToken(c: Ctx): string {
-  if (c.var.query.token !== '') return c.var.query.token;
-  const acl = c.var.services.acl;
+  if (c.get('query').token !== '') return c.get('query').token;
+  const acl = c.get('services').acl;
   if (acl === undefined) return '';
   return acl.defaultToken !== '' ? acl.defaultToken : ANONYMOUS_TOKEN_SECRET;
 }
 
 /** The request's authorizer; 403 "ACL not found" for an unknown or expired token. */
 export function authorizer(c: Ctx): Authorizer {
-  return c.var.acl.identity().authorizer;
+  return c.get('acl').identity().authorizer;
 }
 
 /** Throws Consul's 403 unless the request's token passes `check` (on `segment`). */
@@ -68,7 +68,7 @@ export function permissionDenied(text: string): HttpError {
  * run several times).
  */
 export function filterByAcl<T>(c: Ctx, items: readonly T[], allowed: (authz: Authorizer, item: T) => boolean): T[] {
-  if (!c.var.acl.enabled) return [...items];
+  if (!c.get('acl').enabled) return [...items];
   const authz = authorizer(c);
   const kept = items.filter((item) => allowed(authz, item));
   markFiltered(c, kept.length < items.length);
@@ -77,7 +77,7 @@ export function filterByAcl<T>(c: Ctx, items: readonly T[], allowed: (authz: Aut
 
 /** Records whether a result was trimmed by ACLs (masked for requests without a token). */
 export function markFiltered(c: Ctx, filtered: boolean): void {
-  if (filtered && c.var.acl.tokenSupplied) c.header(FILTERED_HEADER, 'true');
+  if (filtered && c.get('acl').tokenSupplied) c.header(FILTERED_HEADER, 'true');
   else c.header(FILTERED_HEADER, undefined);
 }
 
@@ -87,6 +87,6 @@ export function markFiltered(c: Ctx, filtered: boolean): void {
  * the token is resolved before the blocking query starts.
  */
 export function aclWatchKeys(c: Ctx): WatchKey[] {
-  if (!c.var.acl.enabled) return [];
-  return aclWatchFor.token(c.var.acl.identity().accessorId);
+  if (!c.get('acl').enabled) return [];
+  return aclWatchFor.token(c.get('acl').identity().accessorId);
 }

@@ -22,7 +22,7 @@ import type { DeleteRoute, GetRoute, PutRoute } from './kv.routes.ts';
 
 type Ctx = Context<AppEnv>;
 
-const searchParams = (c: Ctx): URLSearchParams => c.var.query.params;
+const searchParams = (c: Ctx): URLSearchParams => c.get('query').params;
 
 /** Consul's conflictingFlags: at most one of `names` may be present. */
 function refuseConflictingFlags(c: Ctx, ...names: string[]): void {
@@ -46,14 +46,14 @@ export const get: AppRouteHandler<GetRoute> = async (c) => {
   requireQueryOptions(c);
   const { key } = c.req.valid('param');
   const query = c.req.valid('query');
-  const state = c.var.services.state;
-  const listPolicy = c.var.services.acl?.enableKeyListPolicy ?? false;
+  const state = c.get('services').state;
+  const listPolicy = c.get('services').acl?.enableKeyListPolicy ?? false;
   if (query.keys !== undefined) {
     requireDefaultTenancy(c);
     if (listPolicy) requireAcl(c, 'keyList', key);
     const separator = query.separator ?? query.seperator ?? '';
     // With ACLs, keys are filtered one by one before they are collapsed (Consul's ListKeys).
-    const run = c.var.acl.enabled
+    const run = c.get('acl').enabled
       ? () => {
           const all = state.kvKeys(key, '');
           return { index: all.index, keys: collapseKeys(filterByAcl(c, all.keys, (a, k) => a.keyRead(k)), key, separator) };
@@ -96,7 +96,7 @@ export const get: AppRouteHandler<GetRoute> = async (c) => {
 };
 
 function kvValueLimit(c: Ctx): BodyLimit {
-  const max = c.var.services.limits.kvMaxValueSize;
+  const max = c.get('services').limits.kvMaxValueSize;
   return {
     maxBytes: max,
     declaredTooLarge: (n) => new HttpError(413, `Request body(${n} bytes) too large, max size: ${max} bytes. See ${KV_LIMIT_DOC}.`),
@@ -141,7 +141,7 @@ export const put: AppRouteHandler<PutRoute> = async (c) => {
   requireAcl(c, 'keyWrite', key);
   const refused = lockRequestError(command);
   if (refused !== null) throw internalError(refused);
-  const { result } = await c.var.services.apply(command, c.var.query.token);
+  const { result } = await c.get('services').apply(command, c.get('query').token);
   if (isCommandError(result)) throw internalError(result.error);
   return sendJson(c, command.type === 'kv.set' ? true : result);
 };
@@ -161,6 +161,6 @@ export const del: AppRouteHandler<DeleteRoute> = async (c) => {
   requireLocalDatacenter(c);
   if (command.type === 'kv.delete-tree') requireAcl(c, 'keyWritePrefix', key);
   else requireAcl(c, 'keyWrite', key);
-  const { result } = await c.var.services.apply(command, c.var.query.token);
+  const { result } = await c.get('services').apply(command, c.get('query').token);
   return sendJson(c, command.type === 'kv.delete-cas' ? result : true);
 };

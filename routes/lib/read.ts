@@ -22,7 +22,7 @@ const toMinIndex = (index: bigint): number => (index > BigInt(Number.MAX_SAFE_IN
 export async function serveQuery<T extends { readonly index: number }>(c: Context<AppEnv>, query: Query<T>): Promise<T> {
   const options = requireQueryOptions(c);
   requireLocalDatacenter(c);
-  const services = c.var.services;
+  const services = c.get('services');
   await services.readBarrier(options.consistency);
   let reruns = 0;
   const result = await blockingQuery(services.watches, {
@@ -34,7 +34,7 @@ export async function serveQuery<T extends { readonly index: number }>(c: Contex
     // token is re-resolved on every iteration (403 "ACL not found" once it is gone or expired).
     run: async () => {
       if (reruns++ > 0 && options.consistency === 'consistent') await services.readBarrier('consistent');
-      if (c.var.acl.enabled) c.var.acl.identity();
+      if (c.get('acl').enabled) c.get('acl').identity();
       return query.run();
     },
     // Only a blocking query waits; the adapter builds an AbortSignal per request on first access.

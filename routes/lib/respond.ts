@@ -15,7 +15,7 @@ const JSON_TYPE = 'application/json';
  * response schema even though Go's encoder, not Hono's, writes the bytes.
  */
 export function sendJson<T, S extends 200 | 409 = 200>(c: Context<AppEnv>, value: T, status?: S): Response & TypedResponse<JSONParsed<T>, S, 'json'> {
-  const pretty = c.var.query?.pretty ?? false;
+  const pretty = c.get('query')?.pretty ?? false;
   const response = c.body(encodeGoJson(value, pretty), status ?? 200, { 'Content-Type': JSON_TYPE });
   return response as unknown as Response & TypedResponse<JSONParsed<T>, S, 'json'>;
 }

@@ -8,15 +8,15 @@ import { badRequest, HttpError, noPathToDatacenter } from './errors.ts';
 
 /** Consul's parse(): the query options, or its 400. */
 export function requireQueryOptions(c: Context<AppEnv>): QueryOptions {
-  const options = c.var.query.options;
+  const options = c.get('query').options;
   if (options instanceof HttpError) throw options;
   return options;
 }
 
 /** A request for another datacenter cannot be forwarded: this is a single-datacenter server. */
 export function requireLocalDatacenter(c: Context<AppEnv>): void {
-  const dc = c.var.query.dc;
-  if (dc !== '' && dc !== c.var.services.info.datacenter) throw noPathToDatacenter();
+  const dc = c.get('query').dc;
+  if (dc !== '' && dc !== c.get('services').info.datacenter) throw noPathToDatacenter();
 }
 
 /** Consul CE refuses a non-default namespace or partition with these 400 texts. */
@@ -25,7 +25,7 @@ export function requireDefaultTenancy(c: Context<AppEnv>): void {
   if (ns !== '' && ns !== 'default') {
     throw badRequest('Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
   }
-  const params = c.var.query.params;
+  const params = c.get('query').params;
   const queryNs = params.get('ns') ?? '';
   if (queryNs !== '' && queryNs !== 'default') {
     throw badRequest('Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');

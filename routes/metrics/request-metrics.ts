@@ -31,7 +31,7 @@ function isBlocking(url: string): boolean {
 }
 
 export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
-  const metrics = c.var.services.metrics;
+  const metrics = c.get('services').metrics;
   if (metrics === undefined) return next();
   const started = performance.now();
   const blocking = c.req.method === 'GET' && isBlocking(c.req.url);

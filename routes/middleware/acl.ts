@@ -1,4 +1,4 @@
-// Puts the request's ACL context on `c.var.acl`. Nothing is resolved here: Consul resolves a
+// Puts the request's ACL context on `c.get('acl')`. Nothing is resolved here: Consul resolves a
 // token only in endpoints that check one (status endpoints answer even with an unknown token),
 // and a blocking query resolves it again on every wake, so resolution is a call, not a value.
 import { createMiddleware } from 'hono/factory';
@@ -36,6 +36,6 @@ export function requestAcl(acl: AclServices | undefined, token: string): Request
 }
 
 export const aclContext = createMiddleware<AppEnv>(async (c, next) => {
-  c.set('acl', requestAcl(c.var.services.acl, c.var.query.token));
+  c.set('acl', requestAcl(c.get('services').acl, c.get('query').token));
   await next();
 });

@@ -15,7 +15,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof NoClusterLeaderError || err instanceof NotReadyForConsistentReadsError) {
     return c.body(err.message, 500, { 'Content-Type': TEXT });
   }
-  c.var.services?.reportError(err, { method: c.req.method, path: c.req.path });
+  c.get('services')?.reportError(err, { method: c.req.method, path: c.req.path });
   return c.body(err.message, 500, { 'Content-Type': TEXT });
 };
 

@@ -101,7 +101,7 @@ export function parseQueryOptions(params: URLSearchParams, config: BlockingWaitC
 
 /** Puts the parsed query on the context as `query`. */
 export const queryOptions = createMiddleware<AppEnv>(async (c, next) => {
-  const services = c.var.services;
+  const services = c.get('services');
   const params = new URL(c.req.url).searchParams;
   c.set('query', {
     params,

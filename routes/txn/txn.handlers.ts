@@ -48,7 +48,7 @@ function evaluable(planned: readonly PlannedOp[]): { ops: TxnOp[]; positions: nu
 }
 
 async function decodeOps(c: Ctx): Promise<TxnOpInput[]> {
-  const { txnMaxReqLen, kvMaxValueSize } = c.var.services.limits;
+  const { txnMaxReqLen, kvMaxValueSize } = c.get('services').limits;
   // Consul lets kv_max_value_size raise the txn limit, so one maximal value always fits.
   const max = Math.max(txnMaxReqLen, kvMaxValueSize);
   const bytes = await readBodyLimited(c, {
@@ -80,11 +80,11 @@ function respond(c: Ctx, outcome: TxnOutcome, meta?: EmbeddedMeta) {
  * (reported like failed ops, 409), and results it may not read are dropped afterwards.
  */
 function aclRefusals(c: Ctx, ops: readonly TxnOp[]): TxnError[] {
-  return c.var.acl.enabled ? txnOpErrors(authorizer(c), ops, c.var.services.state) : [];
+  return c.get('acl').enabled ? txnOpErrors(authorizer(c), ops, c.get('services').state) : [];
 }
 
 function visible(c: Ctx, r: Pick<TxnApplyResult, 'results' | 'errors'>): { result: Pick<TxnApplyResult, 'results' | 'errors'>; filtered: boolean } {
-  if (!c.var.acl.enabled || r.results === null) return { result: r, filtered: false };
+  if (!c.get('acl').enabled || r.results === null) return { result: r, filtered: false };
   const authz = authorizer(c);
   const results = r.results.filter((entry) => txnResultVisible(authz, entry));
   return { result: { results, errors: r.errors }, filtered: results.length < r.results.length };
@@ -93,10 +93,10 @@ function visible(c: Ctx, r: Pick<TxnApplyResult, 'results' | 'errors'>): { resul
 async function readOnly(c: Ctx, planned: readonly PlannedOp[]) {
   const options = requireQueryOptions(c);
   requireLocalDatacenter(c);
-  const meta = await c.var.services.readBarrier(options.consistency);
+  const meta = await c.get('services').readBarrier(options.consistency);
   const { ops, positions } = evaluable(planned);
   const denied = aclRefusals(c, ops);
-  const read = denied.length > 0 ? { result: { results: null, errors: denied }, filtered: false } : visible(c, c.var.services.state.txnRead(ops));
+  const read = denied.length > 0 ? { result: { results: null, errors: denied }, filtered: false } : visible(c, c.get('services').state.txnRead(ops));
   const outcome = outcomeJson(read.result, positions, refusedOps(planned));
   setLeaderMeta(c, meta);
   // Go embeds QueryMeta in TxnReadResponse, so its fields appear in the body too.
@@ -107,7 +107,7 @@ async function readOnly(c: Ctx, planned: readonly PlannedOp[]) {
     ConsistencyLevel: '',
     NotModified: false,
     Backend: 0,
-    ResultsFilteredByACLs: read.filtered && c.var.acl.tokenSupplied,
+    ResultsFilteredByACLs: read.filtered && c.get('acl').tokenSupplied,
   });
 }
 
@@ -119,14 +119,14 @@ async function write(c: Ctx, planned: readonly PlannedOp[]) {
   const { ops, positions } = evaluable(planned);
   const denied = aclRefusals(c, ops);
   if (denied.length > 0) return respond(c, outcomeJson({ results: null, errors: denied }, positions, []));
-  const { result } = await c.var.services.apply({ type: 'txn', ops }, c.var.query.token);
+  const { result } = await c.get('services').apply({ type: 'txn', ops }, c.get('query').token);
   return respond(c, outcomeJson(visible(c, result).result, positions, []));
 }
 
 export const txn: AppRouteHandler<TxnRoute> = async (c) => {
   const ops = await decodeOps(c);
   if (ops.length > MAX_TXN_OPS) throw new HttpError(413, `Transaction contains too many operations (${ops.length} > ${MAX_TXN_OPS})`);
-  const values = decodeKvValues(ops, c.var.services.limits.kvMaxValueSize);
-  const planned = planOps(ops, values, c.var.services.info.datacenter);
+  const values = decodeKvValues(ops, c.get('services').limits.kvMaxValueSize);
+  const planned = planOps(ops, values, c.get('services').info.datacenter);
   return planned.some((p) => p.write) ? write(c, planned) : readOnly(c, planned);
 };
