@@ -1,5 +1,6 @@
 // Command-line options of `npm run bench -- …`. Defaults give the full run the README reports;
 // the options trade coverage for time (`--only`, `--keys`, `--watchers`, `--repeat`).
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const WORKLOADS = ['put', 'get', 'watch', 'recover', 'snapshot', 'memory'] as const;
@@ -23,6 +24,8 @@ export interface BenchOptions {
   readonly maxMs: number;
   /** When set, Cairn servers run with --cpu-prof and write their profiles here. */
   readonly profileDir: string | null;
+  /** The checkout whose `cairn agent` runs (null: this one); e.g. a clean export of a commit. */
+  readonly checkout: string | null;
   readonly verbose: boolean;
 }
 
@@ -36,6 +39,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --slice SECONDS        length of one throughput measurement (default: 5)
   --max-minutes M        bound on the total time (default: 60)
   --profile DIR          run Cairn servers with node --cpu-prof, profiles written to DIR
+  --checkout DIR         run \`cairn agent\` from another checkout (an A/B run, or a clean export)
   --verbose              progress on stderr`;
 
 function list(raw: string | undefined, fallback: readonly number[]): number[] {
@@ -65,6 +69,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       slice: { type: 'string' },
       'max-minutes': { type: 'string' },
       profile: { type: 'string' },
+      checkout: { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -88,6 +93,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     warmupMs: Math.min(1_000, sliceMs / 5),
     maxMs: positive(values['max-minutes'], 60, 'max-minutes') * 60_000,
     profileDir: values.profile ?? null,
+    checkout: values.checkout === undefined ? null : resolve(values.checkout),
     verbose: values.verbose === true,
   };
 }

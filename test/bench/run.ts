@@ -43,7 +43,7 @@ function machine(etcd: string | null): string {
 async function topology(s: Session, size: number, etcd: { binary: string; etcdctl: string | null } | null): Promise<void> {
   const o = s.options;
   const root = mkdtempSync(join(tmpdir(), `cairn-bench-${size}x-`));
-  const targets: Target[] = [new CairnTarget({ size, root, profileDir: o.profileDir })];
+  const targets: Target[] = [new CairnTarget({ size, root, profileDir: o.profileDir, ...(o.checkout === null ? {} : { checkout: o.checkout }) })];
   if (etcd !== null) targets.push(new EtcdTarget({ size, root, ...etcd }));
   try {
     s.log(`starting ${targets.map((t) => t.system).join(' and ')} with ${size} server(s)`);
