@@ -53,8 +53,9 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          // One agent and one headless chromium per file, two files at a time on a 2-core machine;
-          // the UI build step runs first if needed.
+          // Builds ui/dist first when it is stale (once, before any file runs).
+          globalSetup: ['test/browser/build-ui.ts'],
+          // One agent and one headless chromium per file, two files at a time on a 2-core machine.
           testTimeout: 60_000,
           hookTimeout: 120_000,
           maxWorkers: 2,

@@ -1,7 +1,6 @@
-// The browser test's fixtures: a real `cairn agent -dev` process, the admin UI built the way
-// `npm test` builds it, and Debian's chromium driven by playwright-core. Chromium missing is
-// a failure with instructions, never a skip.
-import { execFileSync } from 'node:child_process';
+// The browser test's fixtures: a real `cairn agent -dev` process serving the admin UI (built by
+// the project's global setup, build-ui.ts) and Debian's chromium driven by playwright-core.
+// Chromium missing is a failure with instructions, never a skip.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,8 +26,6 @@ export async function startFixture(config?: Record<string, unknown>): Promise<Br
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium (apt-get install chromium); it does not skip.`);
   }
-  // The same step as `npm test`'s pretest: a no-op when ui/dist is newer than its sources.
-  execFileSync(process.execPath, ['scripts/ensure-deps.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-ui-'));
   const configArgs: string[] = [];
   if (config !== undefined) {
