@@ -1,7 +1,7 @@
 // Cairn as a target: N `cairn agent` processes on loopback (separate processes, own data
 // directories, -bootstrap-expect N), driven through the Consul HTTP API exactly as a Consul
 // client would: PUT/GET /v1/kv, PUT /v1/txn, blocking GET ?index=, /v1/snapshot.
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import getPort from 'get-port';
@@ -21,6 +21,12 @@ const WATCH_WAIT = '10m';
 const CONNECTIONS_PER_SERVER = 64;
 
 const MODE_QUERY: Record<ReadMode, string> = { default: '', stale: '?stale', consistent: '?consistent' };
+/**
+ * Every watcher connects from 127.0.0.1, so Consul's default of 200 connections per client IP
+ * would refuse most of 10 000 watchers; a Consul server benchmarked this way needs the same
+ * setting. 0 = no limit.
+ */
+const BENCH_CONFIG = { limits: { http_max_conns_per_client: 0 } };
 
 export interface CairnOptions {
   readonly size: number;
@@ -55,13 +61,15 @@ export class CairnTarget implements Target {
     this.servers = ports.map((p, i) => {
       const dataDir = join(root, `cairn-${i + 1}`);
       mkdirSync(dataDir, { recursive: true });
+      const configFile = join(root, `cairn-${i + 1}.json`);
+      writeFileSync(configFile, JSON.stringify(BENCH_CONFIG));
       const profile = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, `cairn-${size}x-s${i + 1}`)];
       return new ServerProcess({
         name: `cairn-s${i + 1}`,
         command: process.execPath,
         args: [...profile, '--import', 'tsx', join(checkout, 'app/cli.ts'), 'agent', '-server', '-node', `s${i + 1}`, '-data-dir', dataDir,
           '-bind', '127.0.0.1', '-client', '127.0.0.1', '-http-port', String(p.http), '-server-port', String(p.cluster),
-          '-bootstrap-expect', String(size), ...join_],
+          '-bootstrap-expect', String(size), '-config-file', configFile, ...join_],
         cwd: checkout,
       });
     });
@@ -174,6 +182,7 @@ function blockingWatch(pool: Pool, key: string, handlers: WatchHandlers): Watche
   };
   loop().catch((err: unknown) => {
     if (!abort.signal.aborted) handlers.onError(err);
+    armed(); // a watcher that failed (and was counted) never holds up the arming of the rest
   });
   return { armed: armedP, close: () => abort.abort() };
 }

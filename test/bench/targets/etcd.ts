@@ -190,6 +190,7 @@ function streamWatch(pool: Pool, key: string, handlers: WatchHandlers): Watcher 
   };
   loop().catch((err: unknown) => {
     if (!abort.signal.aborted) handlers.onError(err);
+    armed(); // a watcher that failed (and was counted) never holds up the arming of the rest
   });
   return { armed: armedP, close: () => abort.abort() };
 }
