@@ -90,10 +90,10 @@ describe('admin UI', () => {
       await page.locator('[data-instance="web-1"] h2 [data-status="critical"]').waitFor();
       expect(await marked(page)).toBe(true);
 
-      // Leaving the page aborts its pending blocking query.
+      // Leaving the page aborts its pending blocking query; the list shows the critical check.
       const aborted = page.waitForEvent('requestfailed', (r) => r.url().includes('/v1/health/service/web'));
-      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Nodes' }).click();
-      await page.getByRole('heading', { name: 'Nodes' }).waitFor();
+      await page.getByRole('link', { name: 'All services' }).click();
+      await row.locator('[data-status="critical"]').getByText('1 critical').waitFor();
       expect((await aborted).failure()?.errorText).toContain('ABORTED');
       expect(await marked(page)).toBe(true);
     });
