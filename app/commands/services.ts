@@ -1,11 +1,9 @@
 // `cairn services register|deregister` (Consul's `consul services`): register services with the
 // agent from flags or from JSON definition files ({"service": {…}} or {"services": [{…}]}, the
-// agent's configuration format), and deregister them by ID or by the same files.
-import { readFileSync } from 'node:fs';
+// agent's configuration format, JSON or HCL), and deregister them by ID or by the same files.
 import type { FlagSpec } from '../flags.ts';
-import { dispatch, EXIT_ERROR, parseCommand, processIo, reportErrors, fail, type Io } from './http-api.ts';
-
-type Definition = Record<string, unknown>;
+import { dispatch, EXIT_ERROR, fail, parseCommand, processIo, reportErrors, type Io } from './http-api.ts';
+import { definitionsFromFile, field, type Definition } from './service-definitions.ts';
 
 export async function servicesCommand(argv: readonly string[], io: Io = processIo): Promise<number> {
   return dispatch(argv, 'Usage: cairn services <subcommand> [options] [FILE...]\n\n  Registers and deregisters services with the agent.', {
@@ -13,19 +11,6 @@ export async function servicesCommand(argv: readonly string[], io: Io = processI
     deregister: { synopsis: 'Deregisters services from the agent', run: deregister },
   }, io);
 }
-
-/** The service definitions of one file; keys in any case the agent accepts (Name, name). */
-export function definitionsFromFile(path: string): Definition[] {
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const field = (name: string): unknown => Object.entries(parsed).find(([k]) => k.toLowerCase() === name)?.[1];
-  const one = field('service');
-  const many = field('services');
-  if (one !== undefined && typeof one === 'object' && one !== null && !Array.isArray(one)) return [one as Definition];
-  if (Array.isArray(many) && many.every((s) => typeof s === 'object' && s !== null)) return many as Definition[];
-  throw new Error(`${path}: expected {"service": {...}} or {"services": [{...}]}`);
-}
-
-const get = (def: Definition, name: string): unknown => Object.entries(def).find(([k]) => k.toLowerCase() === name)?.[1];
 
 const REGISTER_FLAGS: Readonly<Record<string, FlagSpec>> = {
   address: { kind: 'string', usage: 'Address of the service (default: the node\'s).' },
@@ -71,7 +56,7 @@ async function register(argv: readonly string[], io: Io): Promise<number> {
   return reportErrors(io, 'registering service', async () => {
     for (const def of defs) {
       await parsed.api.request('PUT', '/v1/agent/service/register', { body: JSON.stringify(def) });
-      io.out(`Registered service: ${String(get(def, 'name'))}\n`);
+      io.out(`Registered service: ${String(field(def, 'name'))}\n`);
     }
     return 0;
   });
@@ -86,7 +71,7 @@ async function deregister(argv: readonly string[], io: Io): Promise<number> {
   if (typeof id !== 'string' && parsed.args.length === 0) return fail(io, 'Error! Missing -id or FILE argument');
   let ids: string[];
   try {
-    ids = typeof id === 'string' ? [id] : parsed.args.flatMap(definitionsFromFile).map((d) => String(get(d, 'id') ?? get(d, 'name')));
+    ids = typeof id === 'string' ? [id] : parsed.args.flatMap(definitionsFromFile).map((d) => String(field(d, 'id') ?? field(d, 'name')));
   } catch (err) {
     io.err(`Error! ${(err as Error).message}\n`);
     return EXIT_ERROR;
