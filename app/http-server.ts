@@ -62,22 +62,25 @@ function isBlockingQuery(req: IncomingMessage): boolean {
   return (index !== null && /^0*[1-9][0-9]*$/.test(index)) || (params.get('hash') ?? '') !== '';
 }
 
-/** Counts connections per client IP; refuses those over the limit as Consul does. */
-function limitConnections(server: Server, maxPerClient: number, open: Set<Socket>): void {
+/**
+ * Counts connections per client IP. One over the limit gets Consul's 429 line and is closed;
+ * it goes into `refused` so that a request already sent on it never runs.
+ */
+function limitConnections(server: Server, maxPerClient: number, open: Set<Socket>, refused: WeakSet<Socket>): void {
   const perClient = new Map<string, number>();
   server.prependListener('connection', (socket: Socket) => {
     open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const client = socket.remoteAddress ?? '';
     const count = perClient.get(client) ?? 0;
     if (maxPerClient > 0 && count >= maxPerClient) {
+      refused.add(socket);
       socket.on('error', () => undefined);
       socket.end(CONN_LIMIT_REFUSAL);
-      socket.once('close', () => open.delete(socket));
       return;
     }
     perClient.set(client, count + 1);
     socket.once('close', () => {
-      open.delete(socket);
       const left = (perClient.get(client) ?? 1) - 1;
       if (left === 0) perClient.delete(client);
       else perClient.set(client, left);
@@ -87,8 +90,12 @@ function limitConnections(server: Server, maxPerClient: number, open: Set<Socket
 
 export async function listenHttp(app: OpenAPIHono<AppEnv>, host: string, port: number, limits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS): Promise<HttpListener> {
   let blocking = 0;
+  const refused = new WeakSet<Socket>();
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
-    if (!isBlockingQuery(env.incoming as IncomingMessage)) return app.fetch(request, env);
+    const incoming = env.incoming as IncomingMessage;
+    // Sent on a connection refused over the per-client limit: never run (the socket is closed).
+    if (refused.has(incoming.socket)) return new Response(null, { status: 429 });
+    if (!isBlockingQuery(incoming)) return app.fetch(request, env);
     if (blocking >= limits.maxBlockingQueries) {
       return new Response(`Too many blocking queries: ${limits.maxBlockingQueries} are waiting (limits.max_blocking_queries)`, { status: 429, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
     }
@@ -111,7 +118,7 @@ export async function listenHttp(app: OpenAPIHono<AppEnv>, host: string, port: n
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.timeout = 0;
   const open = new Set<Socket>();
-  limitConnections(server, limits.maxConnsPerClient, open);
+  limitConnections(server, limits.maxConnsPerClient, open, refused);
   // Node hands CONNECT to a 'connect' listener and drops the connection without one; Go's mux
   // routes it like any method, and no Consul endpoint allows it.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
@@ -132,7 +139,7 @@ export async function listenHttp(app: OpenAPIHono<AppEnv>, host: string, port: n
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // Every socket, including those the HTTP server no longer tracks (refused, CONNECT).
+        // Every socket: idle keep-alives, waiting blocking queries, refused ones, CONNECT.
         for (const socket of open) socket.destroy();
       }),
   };

@@ -117,7 +117,7 @@ describe('a full disk', () => {
     await caughtUp(victim, before);
 
     d.fill(0);
-    const during = keys('b', 200);
+    const during = keys('b', 50);
     // The quorum (the other two) keeps acknowledging writes while the victim's disk is full.
     await writeAll(leader, during);
     await exitedOnItsOwn(victim);
@@ -168,7 +168,7 @@ describe('a damaged state database', () => {
     const dirs = [1, 2, 3].map((i) => join(root, `s${i}`));
     const c = await cluster(dirs.map((dataDir) => ({ dataDir })), ['-config-file', configFile]);
     const leader = await c.leader();
-    const first = keys('a', 120);
+    const first = keys('a', 60);
     await writeAll(leader, first);
     const [f1, f2] = c.servers.filter((s) => s !== leader) as [AgentProcess, AgentProcess];
     await caughtUp(f1, first);
@@ -183,7 +183,7 @@ describe('a damaged state database', () => {
     await f1.stop();
     const f1dir = dirs[c.servers.indexOf(f1)]!;
     for (const n of stateFiles(f1dir)) rmSync(join(f1dir, n));
-    const more = keys('b', 30);
+    const more = keys('b', 15);
     await writeAll(leader, more);
     await c.start(f1);
     await caughtUp(f1, [...first, ...more]);
@@ -191,7 +191,7 @@ describe('a damaged state database', () => {
     await f2.stop();
     const f2dir = dirs[c.servers.indexOf(f2)]!;
     for (const n of stateFiles(f2dir).filter((n) => !n.endsWith('-shm') && !n.endsWith('.current'))) scribble(join(f2dir, n));
-    const yet = keys('c', 30);
+    const yet = keys('c', 15);
     await writeAll(leader, yet);
     await c.start(f2);
     await caughtUp(f2, [...first, ...more, ...yet]);

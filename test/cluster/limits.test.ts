@@ -80,13 +80,15 @@ describe('connections per client IP (limits.http_max_conns_per_client)', () => {
   it('refuses the connection past the limit with Consul\'s 429, serves other clients, and frees the slot on close', async () => {
     const held = await Promise.all(Array.from({ length: LIMITS.http_max_conns_per_client }, () => open('127.0.0.5')));
     try {
-      const refused = await exchange('127.0.0.5', get('/v1/status/leader'));
+      // A request sent on the refused connection never runs.
+      const refused = await exchange('127.0.0.5', 'PUT /v1/kv/refused-connection HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\nv');
       expect(refused).toBe('HTTP/1.1 429 client connection limit reached\r\n\r\n');
       expect(status(await exchange('127.0.0.6', get('/v1/status/leader')))).toBe(200);
     } finally {
       for (const s of held) s.destroy();
     }
     await waitFor(async () => (status(await exchange('127.0.0.5', get('/v1/status/leader'))) === 200 ? true : undefined), { timeoutMs: IO_MS, what: 'the slots to be freed' });
+    expect(status(await exchange('127.0.0.5', get('/v1/kv/refused-connection')))).toBe(404);
   });
 });
 
