@@ -17,6 +17,7 @@ import {
   type Configuration,
   EntryType,
   type Entry,
+  type HardState,
   InvariantError,
   type Message,
   type NodeId,
@@ -195,6 +196,8 @@ export class RaftHost {
   private restoring: { fsmBusy: Promise<void> | undefined } | undefined;
   /** The loop is restoring the FSM from a snapshot sent by the leader (see answerHeartbeats). */
   private installing = false;
+  /** The term in the durable hard state. */
+  private durableTerm = 0;
   /** Callers of whenBetweenReadies still waiting; failed if the host stops first. */
   private readonly betweenWaiters = new Set<{ reject: (err: Error) => void }>();
 
@@ -235,6 +238,7 @@ export class RaftHost {
       applied: recovered.applied,
     });
     this.commit = this.node.status().commit;
+    this.durableTerm = this.node.status().term;
     this.setConfiguration(this.node.configuration().configuration);
     this.opts.transport.onMessages((messages, from) => this.onMessages(messages, from));
     this.opts.transport.handle(RpcChannel.Snapshot, (payload) => this.receiver.handle(payload));
@@ -556,7 +560,9 @@ export class RaftHost {
    */
   private answerHeartbeats(messages: readonly Message[]): void {
     const s = this.guard(() => this.core.status());
-    if (s === undefined || s.role !== 'follower' || s.leader === null) return;
+    // An answer in a term not yet durable must wait, as the core's own answers do: a leader's
+    // lease counts it, and a crash now would restart this server in the older term.
+    if (s === undefined || s.role !== 'follower' || s.leader === null || s.term !== this.durableTerm) return;
     const replies: Message[] = [];
     for (const m of messages) {
       if (m.type === 'heartbeat' && m.term === s.term && m.from === s.leader) {
@@ -657,7 +663,12 @@ export class RaftHost {
     // A user restore is loading the FSM beside the loop: nothing may touch it until it is done
     // (only reachable if leadership moved meanwhile; see user-restore.ts).
     if (this.restoring?.fsmBusy !== undefined && (rd.snapshot !== null || rd.committedEntries.length > 0)) await this.restoring.fsmBusy;
-    if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
+    if (rd.snapshot !== null) {
+      // A term adopted with the snapshot is made durable before the (long) install, during
+      // which heartbeats are answered only in a durable term (answerHeartbeats).
+      if (rd.hardState !== null) await this.persistHardState(rd.hardState);
+      await this.installSnapshot(rd.snapshot);
+    }
     this.sendAll(rd.messages);
     const persisted = this.persist(rd);
     // Committed entries were persisted by earlier Readies: apply them while this one syncs.
@@ -670,11 +681,7 @@ export class RaftHost {
 
   /** Hard state first (its commit clamped to the durable log), then the entries. */
   private async persist(rd: Ready): Promise<void> {
-    if (rd.hardState !== null) {
-      const hs = rd.hardState;
-      await this.storageOp(() => this.store.setHardState(hs));
-      this.commit = hs.commit;
-    }
+    if (rd.hardState !== null) await this.persistHardState(rd.hardState);
     if (rd.entries.length === 0) return;
     const started = this.opts.clock.now();
     await this.storageOp(() => this.store.append(rd.entries));
@@ -683,6 +690,13 @@ export class RaftHost {
       for (const e of rd.entries) bytes += e.data.byteLength;
       this.opts.observer.persisted(rd.entries.length, bytes, this.opts.clock.now() - started);
     }
+  }
+
+  /** Writes term and vote when they changed (a repeat is free); commit rides along, clamped. */
+  private async persistHardState(hs: HardState): Promise<void> {
+    await this.storageOp(() => this.store.setHardState(hs));
+    this.commit = hs.commit;
+    this.durableTerm = hs.term;
   }
 
   private applyCommitted(entries: readonly Entry[]): void {

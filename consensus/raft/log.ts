@@ -69,6 +69,9 @@ export class RaftLog {
   }
 
   matchTerm(i: Index, t: Term): boolean {
+    // Past the end nothing matches: answered without building an error value, since every
+    // append asks this of each new entry.
+    if (i > this.lastIndex()) return false;
     return this.term(i) === t;
   }
 

@@ -4,7 +4,7 @@ import { seedName } from './seeds.ts';
 import { failureReport, simulate, type SimResult } from './simulator.ts';
 
 /** Fault-phase ticks per CI seed: sized so the sim project stays within its time budget. */
-export const CI_TICKS = 150;
+export const CI_TICKS = 100;
 
 /**
  * Where the CI batch of random seeds starts. Fixed, so CI is reproducible; set
