@@ -1,7 +1,7 @@
 // `cairn acl bootstrap|token|policy|role` (Consul's `consul acl`): create, list, read, update and
 // delete ACL objects over /v1/acl/*, printed as Consul prints them (or -format=json).
 import type { FlagSpec, FlagValues } from '../flags.ts';
-import { dispatch, parseCommand, processIo, readData, reportErrors, fail, type HttpApi, type Io, type Parsed } from './http-api.ts';
+import { dispatch, fail, failWith, parseCommand, processIo, readData, type HttpApi, type Io, type Parsed } from './http-api.ts';
 
 interface Link {
   ID: string;
@@ -59,21 +59,31 @@ const identities = (t: { ServiceIdentities?: ServiceIdentity[] | null; NodeIdent
   ...(t.ServiceIdentities?.length ? ['Service Identities:', ...t.ServiceIdentities.map((s) => `   ${s.ServiceName} (Datacenters: ${s.Datacenters?.length ? s.Datacenters.join(', ') : 'all'})`)] : []),
   ...(t.NodeIdentities?.length ? ['Node Identities:', ...t.NodeIdentities.map((n) => `   ${n.NodeName} (Datacenter: ${n.Datacenter})`)] : []),
 ];
-const field = (label: string, value: string): string => `${`${label}:`.padEnd(18)}${value}`;
+/** Consul's pretty formatters pad labels to a fixed width: 18 for tokens, 14 for policies and roles. */
+const line = (width: number) => (label: string, value: string): string => `${`${label}:`.padEnd(width)}${value}`;
+const tokenLine = line(18);
+const objectLine = line(14);
 
-export function formatToken(t: Token): string {
+export function formatToken(t: Token, listed = false): string {
   return [
-    field('AccessorID', t.AccessorID), field('SecretID', t.SecretID), field('Description', t.Description), field('Local', String(t.Local)),
-    field('Create Time', t.CreateTime), ...(t.ExpirationTime ? [field('Expiration Time', t.ExpirationTime)] : []),
+    tokenLine('AccessorID', t.AccessorID), tokenLine('SecretID', t.SecretID), tokenLine('Description', t.Description), tokenLine('Local', String(t.Local)),
+    tokenLine('Create Time', t.CreateTime), ...(t.ExpirationTime ? [tokenLine('Expiration Time', t.ExpirationTime)] : []),
+    ...(listed ? [tokenLine('Legacy', 'false')] : []),
     ...links('Policies', t.Policies), ...links('Roles', t.Roles), ...identities(t),
   ].join('\n');
 }
 export function formatPolicy(p: Policy): string {
-  return [field('ID', p.ID), field('Name', p.Name), field('Description', p.Description), field('Datacenters', (p.Datacenters ?? []).join(', ')), ...(p.Rules === undefined ? [] : ['Rules:', p.Rules])].join('\n');
+  return [objectLine('ID', p.ID), objectLine('Name', p.Name), objectLine('Description', p.Description), objectLine('Datacenters', (p.Datacenters ?? []).join(', ')), 'Rules:', p.Rules ?? ''].join('\n');
 }
 export function formatRole(r: Role): string {
-  return [field('ID', r.ID), field('Name', r.Name), field('Description', r.Description), ...links('Policies', r.Policies), ...identities(r)].join('\n');
+  return [objectLine('ID', r.ID), objectLine('Name', r.Name), objectLine('Description', r.Description), ...links('Policies', r.Policies), ...identities(r)].join('\n');
 }
+/** List entries: tokens in full with a blank line between; policies and roles under their name. */
+const listEntry = {
+  token: (t: Token) => `${formatToken(t, true)}\n`,
+  policy: (p: Policy) => `${p.Name}:\n   ${objectLine('ID', p.ID)}\n   ${objectLine('Description', p.Description)}\n   ${objectLine('Datacenters', (p.Datacenters ?? []).join(', '))}\n`,
+  role: (r: Role) => `${r.Name}:\n${[objectLine('ID', r.ID), objectLine('Description', r.Description), ...links('Policies', r.Policies), ...identities(r)].map((l) => `   ${l}\n`).join('')}`,
+};
 
 function print<T>(io: Io, flags: FlagValues, value: T, format: (v: T) => string): number {
   io.out(flags['format'] === 'json' ? `${JSON.stringify(value, null, 4)}\n` : `${format(value)}\n`);
@@ -83,7 +93,7 @@ function print<T>(io: Io, flags: FlagValues, value: T, format: (v: T) => string)
 async function bootstrap(argv: readonly string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, { format: FORMAT }, 'Usage: cairn acl bootstrap [options]\n\n  Creates the initial management token (once per cluster) and prints it.', io);
   if (typeof parsed === 'number') return parsed;
-  return reportErrors(io, 'bootstrapping ACLs', async () => print(io, parsed.flags, await parsed.api.json<Token>('PUT', '/v1/acl/bootstrap'), formatToken));
+  return failWith(io, 'Failed ACL bootstrapping', async () => print(io, parsed.flags, await parsed.api.json<Token>('PUT', '/v1/acl/bootstrap'), formatToken));
 }
 
 /** "web" or "web:dc1,dc2" (service identity); "node:dc1" (node identity). */
@@ -124,6 +134,8 @@ interface Kind<T> {
   readonly createFlags: Readonly<Record<string, FlagSpec>>;
   readonly body: (f: FlagValues, io: Io) => Promise<Record<string, unknown>>;
   readonly format: (value: T) => string;
+  /** One entry of `list` (pretty format). */
+  readonly listEntry: (value: T) => string;
   /** Read by name (policies and roles). */
   readonly byName: boolean;
 }
@@ -153,6 +165,7 @@ const TOKEN: Kind<Token> = {
     ...(typeof f['secret'] === 'string' ? { SecretID: f['secret'] } : {}),
   }),
   format: formatToken,
+  listEntry: listEntry.token,
   byName: false,
 };
 
@@ -173,6 +186,7 @@ const POLICY: Kind<Policy> = {
     ...(list(f['valid-datacenter']).length > 0 ? { Datacenters: list(f['valid-datacenter']) } : {}),
   }),
   format: formatPolicy,
+  listEntry: listEntry.policy,
   byName: true,
 };
 
@@ -183,6 +197,7 @@ const ROLE: Kind<Role> = {
   createFlags: { ...LINK_FLAGS, name: { kind: 'string', usage: 'The role\'s name.' }, description: { kind: 'string', usage: 'A description of the role.' } },
   body: async (f) => ({ ...(typeof f['name'] === 'string' ? { Name: f['name'] } : {}), ...describe(f), ...linkFields(f) }),
   format: formatRole,
+  listEntry: listEntry.role,
   byName: true,
 };
 
@@ -199,6 +214,9 @@ async function readOne<T>(kind: Kind<T>, parsed: Parsed): Promise<T> {
   return parsed.api.json<T>('GET', `/v1/acl/${kind.noun}/name/${encodeURIComponent(String(f['name']))}`);
 }
 
+/** What the user named the object by (for error lines). */
+const selector = (f: FlagValues): string => (typeof f['id'] === 'string' ? f['id'] : typeof f['name'] === 'string' ? f['name'] : 'self');
+
 const hasSelector = (kind: Kind<never>, f: FlagValues): boolean => typeof f['id'] === 'string' || (kind.byName && typeof f['name'] === 'string') || (kind.noun === 'token' && f['self'] === true);
 
 function crud<T>(kind: Kind<T>) {
@@ -211,7 +229,7 @@ function crud<T>(kind: Kind<T>) {
         const parsed = parseCommand(argv, { ...kind.createFlags, format: FORMAT }, usage('create', `Creates a ${kind.noun}.`), io);
         if (typeof parsed === 'number') return parsed;
         if (kind.noun !== 'token' && typeof parsed.flags['name'] !== 'string') return fail(io, `Missing required '-name' flag`);
-        return reportErrors(io, `creating ${kind.noun}`, async () =>
+        return failWith(io, `Failed to create new ${kind.noun}`, async () =>
           print(io, parsed.flags, await parsed.api.json<T>('PUT', `/v1/acl/${kind.noun}`, { body: JSON.stringify(await kind.body(parsed.flags, io)) }), kind.format),
         );
       },
@@ -221,10 +239,10 @@ function crud<T>(kind: Kind<T>) {
       run: async (argv: readonly string[], io: Io) => {
         const parsed = parseCommand(argv, { format: FORMAT }, usage('list', `Lists the ${kind.plural}.`), io);
         if (typeof parsed === 'number') return parsed;
-        return reportErrors(io, `listing ${kind.plural}`, async () => {
+        return failWith(io, `Failed to retrieve the ${kind.noun} list`, async () => {
           const items = await parsed.api.json<T[]>('GET', `/v1/acl/${kind.plural}`);
           if (parsed.flags['format'] === 'json') return print(io, parsed.flags, items, () => '');
-          io.out(items.map((i) => `${kind.format(i)}\n`).join('\n'));
+          io.out(items.map(kind.listEntry).join(kind.noun === 'token' ? '\n' : ''));
           return 0;
         });
       },
@@ -238,7 +256,7 @@ function crud<T>(kind: Kind<T>) {
         const parsed = parseCommand(argv, { ...SELECT_FLAGS(k), ...extra, format: FORMAT }, usage('read', `Reads one ${kind.noun}.`), io);
         if (typeof parsed === 'number') return parsed;
         if (!hasSelector(k, parsed.flags)) return fail(io, `Must specify the -id${kind.byName ? ' or -name' : ''} parameter`);
-        return reportErrors(io, `reading ${kind.noun}`, async () => print(io, parsed.flags, await readOne(kind, parsed), kind.format));
+        return failWith(io, `Error reading ${kind.noun} ${JSON.stringify(selector(parsed.flags))}`, async () => print(io, parsed.flags, await readOne(kind, parsed), kind.format));
       },
     },
     update: {
@@ -251,7 +269,7 @@ function crud<T>(kind: Kind<T>) {
         const parsed = parseCommand(argv, SELECT_FLAGS(k), usage('delete', `Deletes one ${kind.noun}.`), io);
         if (typeof parsed === 'number') return parsed;
         if (!hasSelector(k, parsed.flags)) return fail(io, `Must specify the -id${kind.byName ? ' or -name' : ''} parameter`);
-        return reportErrors(io, `deleting ${kind.noun}`, async () => {
+        return failWith(io, `Error deleting ${kind.noun} ${JSON.stringify(selector(parsed.flags))}`, async () => {
           const id = typeof parsed.flags['id'] === 'string' ? parsed.flags['id'] : await idOf(kind, parsed);
           await parsed.api.request('DELETE', `/v1/acl/${kind.noun}/${encodeURIComponent(id)}`);
           io.out(`${kind.noun[0]!.toUpperCase()}${kind.noun.slice(1)} "${id}" deleted successfully\n`);
@@ -270,7 +288,7 @@ async function update<T>(kind: Kind<T>, argv: readonly string[], io: Io): Promis
   const parsed = parseCommand(argv, { ...kind.createFlags, ...SELECT_FLAGS(k), format: FORMAT }, `Usage: cairn acl ${kind.noun} update [options]\n\n  Updates one ${kind.noun}: the fields given replace the old ones.`, io);
   if (typeof parsed === 'number') return parsed;
   if (typeof parsed.flags['id'] !== 'string') return fail(io, 'Must specify the -id parameter');
-  return reportErrors(io, `updating ${kind.noun}`, async () => {
+  return failWith(io, `Failed to update ${kind.noun} ${String(parsed.flags['id'])}`, async () => {
     const current = (await readOne(kind, parsed)) as Record<string, unknown>;
     const next = { ...current, ...(await kind.body(parsed.flags, io)) };
     const id = String(current[kind.idField]);

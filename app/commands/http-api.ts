@@ -260,11 +260,16 @@ async function readStdin(): Promise<Buffer> {
 }
 
 /** Runs a command body; an ApiError or a network failure becomes Consul's "Error ..." line and exit 1. */
-export async function reportErrors(io: Io, what: string, body: () => Promise<number>): Promise<number> {
+export function reportErrors(io: Io, what: string, body: () => Promise<number>): Promise<number> {
+  return failWith(io, `Error ${what}`, body);
+}
+
+/** As reportErrors, with the command's own prefix (Consul's wording differs per command). */
+export async function failWith(io: Io, prefix: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (err) {
-    io.err(`Error ${what}: ${describeError(err)}\n`);
+    io.err(`${prefix}: ${describeError(err)}\n`);
     return EXIT_ERROR;
   }
 }
