@@ -71,17 +71,22 @@ export class CommandGateway {
       // Built only if the write has to be forwarded (the leader proposes `bytes` as they are).
       () => encodeFrame({ kind: 'apply', ...header }, bytes),
       (answer) => (answer.kind === 'applied' ? { index: answer.index, result: answer.result } : undefined),
+      // A Raft entry is not idempotent: never resend one the leader may have received.
+      { resendMaybeDelivered: false },
     );
   }
 
   /**
    * Runs `local` if this server leads, else sends `frame` (or what it builds, once) to the
-   * leader; retries until the hold timeout.
+   * leader; retries until the hold timeout. Requests that are safe to repeat (removing a
+   * server, renewing a session) are also resent after a connection lost mid-request; others
+   * pass `resendMaybeDelivered: false`.
    */
   async toLeader<T>(
     local: () => Promise<LeaderAnswer | { ok: true; outcome: T }>,
     frame: Uint8Array | (() => Uint8Array),
     parse: (answer: AppResponse) => T | undefined,
+    { resendMaybeDelivered = true }: { readonly resendMaybeDelivered?: boolean } = {},
   ): Promise<T> {
     const { host, clock } = this.deps;
     const deadline = clock.now() + this.hold;
@@ -93,7 +98,7 @@ export class CommandGateway {
         if (answer.ok) return answer.outcome as T;
       } else if (status.leaderAddress !== undefined) {
         if (typeof frame === 'function') frame = frame();
-        const forwarded = await this.forward(status.leaderAddress, frame, parse);
+        const forwarded = await this.forward(status.leaderAddress, frame, parse, resendMaybeDelivered);
         if (forwarded !== undefined) return forwarded;
       } else if (!(await waitForLeader(host, clock, deadline - clock.now()))) {
         throw new NoClusterLeaderError();
@@ -144,18 +149,18 @@ export class CommandGateway {
   }
 
   /**
-   * undefined = try again (not the leader any more, or unreachable). A request the leader may
-   * have received is never sent again: had it been applied, a second copy would apply twice
-   * (a write reappearing later, a check-and-set answering false for its own success). Its
-   * outcome is unknown, and the client is told so with a 500 (as Consul retries only
-   * "no leader" errors of a write).
+   * undefined = try again (not the leader any more, or unreachable). Unless `resend`, a
+   * request the leader may have received is never sent again: had a write been applied, a
+   * second copy would apply twice (a write reappearing later, a check-and-set answering false
+   * for its own success). Its outcome is unknown, and the client is told so with a 500 (as
+   * Consul retries only "no leader" errors of a write).
    */
-  private async forward<T>(address: string, frame: Uint8Array, parse: (answer: AppResponse) => T | undefined): Promise<T | undefined> {
+  private async forward<T>(address: string, frame: Uint8Array, parse: (answer: AppResponse) => T | undefined, resend: boolean): Promise<T | undefined> {
     let raw: Uint8Array;
     try {
       raw = await this.deps.transport.request(address, frame, { channel: RpcChannel.App, timeoutMs: FORWARD_TIMEOUT_MS });
     } catch (err) {
-      if (err instanceof TransportError && !err.maybeDelivered) return undefined;
+      if (err instanceof TransportError && (resend || !err.maybeDelivered)) return undefined;
       throw err;
     }
     const decoded = decodeFrame<AppResponse>(raw);
