@@ -76,7 +76,13 @@ async function runWorkloads(s: Session, o: BenchOptions, targets: readonly Targe
       continue;
     }
     s.log(`${name} (${targets[0]!.size} server(s))`);
-    await step();
+    try {
+      await step();
+    } catch (err) {
+      // One failed workload (a system that refused or fell over) must not cost the whole table.
+      process.stderr.write(`bench: ${name} with ${targets[0]!.size} server(s) failed: ${(err as Error).stack ?? String(err)}\n`);
+      s.fail(name, targets[0]!.size, err);
+    }
   }
 }
 
@@ -104,7 +110,9 @@ async function main(): Promise<number> {
   for (const size of options.topologies) await topology(s, size, etcd);
   const minutes = (performance.now() / 60_000).toFixed(1);
   process.stdout.write(`\n${header}\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${minutes} min\n\n${table(s.figures, etcd !== null)}\n`);
-  return 0;
+  if (s.failures.length === 0) return 0;
+  process.stdout.write(`\nFailed (no figures):\n${s.failures.map((f) => `- ${f}`).join('\n')}\n`);
+  return 1;
 }
 
 process.exitCode = await main();

@@ -7,6 +7,8 @@ import type { Target } from './targets/target.ts';
 
 export class Session {
   readonly figures: Figure[] = [];
+  /** Workloads that threw: the run goes on without their figures, and says so at the end. */
+  readonly failures: string[] = [];
   private readonly deadline: number;
 
   constructor(
@@ -38,6 +40,13 @@ export class Session {
     const figure: Figure = { ...base, cairn, etcd: this.options.compare === null ? null : etcd };
     this.figures.push(figure);
     process.stdout.write(`${jsonLine(figure)}\n`);
+  }
+
+  /** Notes a workload that failed (its JSON line has "failed" instead of figures). */
+  fail(workload: string, servers: number, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.failures.push(`${servers} server(s), ${workload}: ${message}`);
+    process.stdout.write(`${JSON.stringify({ bench: 'cairn', workload, servers, failed: message })}\n`);
   }
 }
 
