@@ -119,6 +119,25 @@ describe('cairn kv check-and-set and delete', () => {
   });
 });
 
+describe('cairn kv locks', () => {
+  it('acquires and releases with -session, and refuses a second holder', async () => {
+    const session = async () => ((await (await fetch(server.url('/v1/session/create'), { method: 'PUT', body: '{"LockDelay":"0s"}' })).json()) as { ID: string }).ID;
+    const [first, second] = [await session(), await session()];
+    expect(await run('put', '-acquire', `-session=${first}`, 'locked/k', 'mine')).toEqual({ code: 0, stdout: 'Success! Lock acquired on: locked/k\n', stderr: '' });
+    expect(await run('put', '-acquire', `-session=${second}`, 'locked/k', 'theirs')).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not acquire lock\n' });
+    expect((await run('get', '-detailed', 'locked/k')).stdout).toContain(`Session          ${first}\n`);
+    expect(await run('put', '-release', `-session=${first}`, 'locked/k')).toEqual({ code: 0, stdout: 'Success! Lock released on: locked/k\n', stderr: '' });
+    expect((await run('get', '-detailed', 'locked/k')).stdout).toContain('Session          -\n');
+    expect((await run('put', '-acquire', 'locked/k')).stderr).toBe('Error! Missing -session (required with -acquire and -release)\n');
+    // A release writes DATA like any put (none here: an empty value), as Consul's does.
+    expect((await run('get', 'locked/k')).stdout).toBe('\n');
+    // -stale reads from any server; the datacenter list comes from the catalog.
+    await run('put', 'locked/plain', 'stale ok');
+    expect((await run('get', '-stale', 'locked/plain')).stdout).toBe('stale ok\n');
+    expect(await cli(['catalog', 'datacenters', addr])).toEqual({ code: 0, stdout: 'dc1\n', stderr: '' });
+  });
+});
+
 describe('cairn kv export and import', () => {
   it('round-trips a tree (binary values, uint64 flags, more keys than one transaction)', async () => {
     const binary = Buffer.from([0, 1, 2, 250, 255]);
