@@ -81,6 +81,7 @@ async function runWorkloads(s: Session, o: BenchOptions, targets: readonly Targe
     } catch (err) {
       // One failed workload (a system that refused or fell over) must not cost the whole table.
       process.stderr.write(`bench: ${name} with ${targets[0]!.size} server(s) failed: ${(err as Error).stack ?? String(err)}\n`);
+      for (const t of targets) process.stderr.write(`--- ${t.system} logs ---\n${(t as CairnTarget | EtcdTarget).logs()}\n`);
       s.fail(name, targets[0]!.size, err);
     }
   }
