@@ -39,6 +39,7 @@ import { quarantineDamagedState, STATE_FILE } from './state-recovery.ts';
 import { SessionRenewer } from './session-renewer.ts';
 import { withAdminUi } from './ui-routes.ts';
 import { once, singleFlight } from './single-flight.ts';
+import { watchForStranding } from './stranded-rejoin.ts';
 import { diskFaultsFromEnv, diskFull, faultyVfs, type DiskFaults } from './test-faults.ts';
 import { VERSION } from './version.ts';
 
@@ -283,6 +284,10 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
   // A restarted server asks to be (re)admitted too: autopilot may have removed it while it was
   // down. The leader answers at once when it is still in the configuration.
   if (plan?.kind === 'restart' && config.retryJoin.length > 0) void rejoin(formation, logger);
+  const stopStrandedWatch =
+    config.retryJoin.length > 0
+      ? watchForStranding({ host, clock, tickMs: BASE_TICK_MS * config.raftMultiplier, rejoin: () => rejoin(formation, logger, 'leaderless for long: asking to be re-admitted') })
+      : () => {};
 
   let http: HttpListener;
   try {
@@ -302,6 +307,7 @@ export async function startServer(config: AgentConfig, logger: Logger, options: 
 
   const stop = once(async () => {
     stopping = true;
+    stopStrandedWatch();
     if (host.isLeader() && host.status().configuration.servers.length > 1) {
       await Promise.race([host.transferLeadership().catch(() => undefined), new Promise((r) => clock.setTimer(TRANSFER_ON_STOP_MS, () => r(undefined)))]);
     }
@@ -361,12 +367,13 @@ async function admitServer(host: RaftHost, id: string, address: string): Promise
 }
 
 /**
- * After a restart, ask the leader (found through -retry-join) to admit us. A removed server
- * never hears from the leader again (it is no longer replicated to), so it cannot wait to learn
- * it; for a server still in the configuration the request is a no-op.
+ * After a restart (or a long leaderless time), ask the leader (found through -retry-join) to
+ * admit us. A removed server never hears from the leader again (it is no longer replicated to),
+ * so it cannot wait to learn it; for a server still in the configuration the request is a no-op.
  */
-async function rejoin(formation: FormationDeps, logger: Logger): Promise<void> {
+async function rejoin(formation: FormationDeps, logger: Logger, why?: string): Promise<void> {
   const first = formation.retryJoin.find((a) => a !== formation.self.address);
   if (first === undefined) return;
+  if (why !== undefined) logger.warn({}, why);
   if (await requestJoin(formation, first)) logger.debug({}, 'the leader confirmed this server is in the cluster');
 }
