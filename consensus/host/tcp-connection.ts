@@ -75,6 +75,7 @@ type State = 'handshaking' | 'open' | 'closed';
 
 export class Connection {
   private state: State = 'handshaking';
+  private opened = false;
   private auth: FrameAuth;
   private readonly decoder = new FrameDecoder();
   private readonly control: Outgoing[] = [];
@@ -127,6 +128,14 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  /**
+   * Whether the handshake ever completed. Frames are queued until then, so a connection that
+   * never opened (refused, timed out, failed its handshake) wrote no request to the peer.
+   */
+  get hasOpened(): boolean {
+    return this.opened;
   }
 
   /**
@@ -254,6 +263,7 @@ export class Connection {
     this.remote = remote;
     this.auth = sessionAuth(this.opts.clusterKey, dialerNonce, listenerNonce, this.opts.role === 'dialer');
     this.state = 'open';
+    this.opened = true;
     this.events.onOpen(this);
     this.pump();
   }

@@ -221,7 +221,7 @@ export class TcpTransport implements Transport {
       if (p.conn !== conn) continue;
       this.pending.delete(id);
       p.cancelTimer();
-      p.reject(new TransportError(`connection to ${peer.address} lost: ${reason}`, true));
+      p.reject(new TransportError(`connection to ${peer.address} lost: ${reason}`, conn.hasOpened));
     }
     if (peer.conn !== conn) return;
     peer.conn = undefined;

@@ -266,6 +266,31 @@ describe('TcpTransport', () => {
     }
     expect(answer).toEqual(new Uint8Array([2]));
   });
+
+  it('marks a request "maybe delivered" only when its connection had opened (a refused dial sent nothing)', async () => {
+    const a = await transport('a');
+    // A port nobody listens on: the dial is refused before any frame could be written.
+    const gone = await transport('gone');
+    const refusedAt = gone.localAddress;
+    await gone.close();
+    const refused = await a.request(refusedAt, new Uint8Array()).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(TransportError);
+    expect((refused as TransportError).maybeDelivered).toBe(false);
+
+    // An open connection that dies while the request waits for its answer: the peer may have acted on it.
+    const b = await transport('b');
+    const received = deferred<void>();
+    b.handle(RpcChannel.App, async () => {
+      received.resolve();
+      return new Promise<Uint8Array>(() => {});
+    });
+    const pending = a.request(b.localAddress, new Uint8Array([1]), { timeoutMs: WAIT_MS }).catch((err: unknown) => err);
+    await within(received.promise, WAIT_MS, 'the request at the peer');
+    await b.close();
+    const lost = await pending;
+    expect(lost).toBeInstanceOf(TransportError);
+    expect((lost as TransportError).maybeDelivered).toBe(true);
+  });
 });
 
 /** A raw client speaking frames by hand, for authentication tests. */
