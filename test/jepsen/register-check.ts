@@ -63,17 +63,22 @@ export function toOperations(records: readonly RegisterRecord[]): Op[] {
 }
 
 /**
- * Drops unknown writes whose value nothing observed (no read returned it, no CAS expected it):
- * with unique values they cannot change any observation (the argument of
- * pruneUnobservedWrites in linearizability.ts), and each one doubles the search.
+ * Drops unknown writes nothing can depend on, each of which would double the search: a write
+ * whose value nothing observed (no read returned it, no CAS expected it) and that no failed CAS
+ * answered after its call. Consul answers a CAS with true/false only, so a failed CAS observes
+ * that the value changed without saying to what: an unseen write (overwritten before any read)
+ * may be the reason, and must stay. Otherwise the argument of pruneUnobservedWrites in
+ * linearizability.ts holds: nothing linearized after such a write can tell it happened.
  */
 export function pruneUnobserved(ops: readonly Op[]): Op[] {
   const seen = new Set<string>();
+  let lastFailedCasReturn = -Infinity;
   for (const o of ops) {
     if (o.output?.kind === 'read' && o.output.value !== null) seen.add(o.output.value);
     if (o.input.kind === 'cas' && o.input.expect !== null) seen.add(o.input.expect);
+    if (o.output?.kind === 'cas' && !o.output.ok && o.ret !== null) lastFailedCasReturn = Math.max(lastFailedCasReturn, o.ret);
   }
-  return ops.filter((o) => o.ret !== null || o.input.kind === 'read' || seen.has(o.input.value));
+  return ops.filter((o) => o.ret !== null || o.input.kind === 'read' || seen.has(o.input.value) || o.call < lastFailedCasReturn);
 }
 
 export interface KeyVerdict {
