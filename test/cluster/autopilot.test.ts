@@ -58,9 +58,13 @@ async function cli(...args: string[]): Promise<string> {
 describe('autopilot and the operator surface on a live cluster', () => {
   it('stores the configured autopilot settings and reports every server healthy', async () => {
     const leader = await cluster.leader();
-    const config = await json<{ ServerStabilizationTime: string; LastContactThreshold: string; CleanupDeadServers: boolean; ModifyIndex: number }>(leader, '/v1/operator/autopilot/configuration');
+    type AutopilotConfig = { ServerStabilizationTime: string; LastContactThreshold: string; CleanupDeadServers: boolean; ModifyIndex: number };
+    // A new leader stores the configured settings through Raft once it has won: wait for that write.
+    const config = await waitFor(async () => {
+      const c = await json<AutopilotConfig>(leader, '/v1/operator/autopilot/configuration');
+      return c.ModifyIndex > 0 ? c : undefined;
+    }, { timeoutMs: 15_000, what: 'the stored autopilot configuration' });
     expect(config).toMatchObject({ ServerStabilizationTime: '1s', LastContactThreshold: '500ms', CleanupDeadServers: true });
-    expect(config.ModifyIndex).toBeGreaterThan(0);
     const health = await waitFor(async () => {
       const res = await fetch(leader.url('/v1/operator/autopilot/health'));
       const body = (await res.json()) as { Healthy: boolean; FailureTolerance: number; Servers: { Healthy: boolean; Voter: boolean; Name: string }[] };
