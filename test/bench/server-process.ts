@@ -2,6 +2,7 @@
 // ready when a probe says so, stopped by signal, measured through /proc (resident memory).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { captureLines } from '../support/line-capture.ts';
 
 /** Lines of output kept per process, for the error report when it fails. */
 const LOG_LINES_KEPT = 200;
@@ -48,8 +49,9 @@ export class ServerProcess {
       this.child = null;
       resolve();
     }));
-    this.capture(child.stdout);
-    this.capture(child.stderr);
+    const into = { lines: this.output, prefix: this.spec.name, max: LOG_LINES_KEPT };
+    captureLines(child.stdout, into);
+    captureLines(child.stderr, into);
     const deadline = performance.now() + timeoutMs;
     while (performance.now() < deadline) {
       if (this.child === null) throw new Error(`${this.spec.name} exited during start\n${this.tail()}`);
@@ -87,19 +89,5 @@ export class ServerProcess {
 
   tail(lines = 40): string {
     return this.output.slice(-lines).join('\n');
-  }
-
-  private capture(stream: NodeJS.ReadableStream | null): void {
-    if (stream === null) return;
-    let partial = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const line of parts) {
-        this.output.push(`[${this.spec.name}] ${line}`);
-        if (this.output.length > LOG_LINES_KEPT) this.output.shift();
-      }
-    });
   }
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import getPort from 'get-port';
+import { captureLines } from './line-capture.ts';
 import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -79,8 +80,9 @@ export class AgentProcess {
           resolveReady();
         }
       };
-      this.capture(child.stdout, onLine);
-      this.capture(child.stderr, () => {});
+      const into = { lines: this.output, prefix: this.options.name, max: LOG_LINES_KEPT };
+      captureLines(child.stdout, into, onLine);
+      captureLines(child.stderr, into);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`${this.options.name} exited during start (code ${code}, signal ${signal})\n${this.tail()}`));
@@ -123,21 +125,6 @@ export class AgentProcess {
 
   tail(lines = 60): string {
     return this.output.slice(-lines).join('\n');
-  }
-
-  private capture(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-    if (stream === null) return;
-    let partial = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const line of parts) {
-        this.output.push(`[${this.options.name}] ${line}`);
-        if (this.output.length > LOG_LINES_KEPT) this.output.shift();
-        onLine(line);
-      }
-    });
   }
 }
 
