@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Instant } from './history.ts';
 import { checkHolds, checkLockDelay, checkLockKey, checkTtl, type Hold, type LockInput, type LockOutput, type LockRecord, type Quiet } from './lock-check.ts';
 import { QuietWindows, type FaultEvent } from './nemesis.ts';
-import { checkRegisterKey, type RegisterInput, type RegisterOutput, type RegisterRecord } from './register-check.ts';
+import { checkRegisterKey, recheckAnomalies, type RegisterInput, type RegisterOutput, type RegisterRecord } from './register-check.ts';
 import { checkSet, type SetAdd } from './set.ts';
 import { checkWatch, type WatchObservation } from './watch.ts';
 
@@ -36,6 +36,19 @@ describe('register checker', () => {
     ];
     const v = checkRegisterKey('k', h);
     expect(v.result.ok).toBe(false);
+  });
+
+  it('checks a saved report\'s raw histories again to the same verdict', () => {
+    const stale = [
+      reg(1, 1, 10, { kind: 'write', value: 'a' }, { kind: 'write' }),
+      reg(1, 20, 30, { kind: 'write', value: 'b' }, { kind: 'write' }),
+      reg(2, 40, 50, { kind: 'read' }, { kind: 'read', value: 'a', index: 7 }),
+    ];
+    const fine = stale.slice(0, 2);
+    const saved = JSON.parse(JSON.stringify({ anomalies: [{ workload: 'register', kind: 'x', detail: '', records: stale }, { workload: 'set', kind: 'y', detail: '' }, { workload: 'register', kind: 'x', detail: '', records: fine }] })) as {
+      anomalies: { records?: RegisterRecord[] }[];
+    };
+    expect(recheckAnomalies(saved.anomalies).map((v) => [v.key, v.ops, v.result.ok])).toEqual([['k', 3, false], ['k', 2, true]]);
   });
 
   it('catches a CAS answered "failed" whose write nonetheless happened', () => {

@@ -100,3 +100,8 @@ export function describeRegisterHistory(records: readonly RegisterRecord[]): str
     .map((line, i) => `${line}  via ${servers.get([...ops].sort((a, b) => a.call - b.call)[i]!.id) ?? '?'}`)
     .join('\n');
 }
+
+/** The register check run again on the raw histories anomalies kept (a saved report's). */
+export function recheckAnomalies(anomalies: readonly { readonly records?: readonly RegisterRecord[] }[]): KeyVerdict[] {
+  return anomalies.flatMap((a) => (a.records === undefined || a.records.length === 0 ? [] : [checkRegisterKey(a.records[0]!.key, a.records)]));
+}

@@ -51,7 +51,7 @@ export class RegisterWorkload implements Workload {
       steps += verdict.result.steps;
       if (verdict.result.ok === 'unknown') inconclusive.push(`register ${key}: search budget exhausted after ${verdict.result.steps} steps (${verdict.ops} operations)`);
       if (verdict.result.ok === false) {
-        anomalies.push({ workload: this.name, kind: 'not-linearizable', detail: `key ${key}: ${verdict.result.explanation.split('\n').slice(0, 2).join(' ')}\n${describeRegisterHistory(records)}` });
+        anomalies.push({ workload: this.name, kind: 'not-linearizable', detail: `key ${key}: ${verdict.result.explanation.split('\n').slice(0, 2).join(' ')}\n${describeRegisterHistory(records)}`, records });
       }
     }
     anomalies.push(...unexpectedFailures(this.name, this.records.map((r) => r.note)));

@@ -1,12 +1,15 @@
 // `npm run jepsen -- --time 600 --nemesis all`: one long run against a real cluster.
 // Options: --time <s> (main phase, default 60), --nemesis <all|none|kind,kind> (partition, slow,
 // kill, pause, transfer, membership), --nodes <3|5>, --seed <text>, --workload <all|name,name>
-// (register, set, lock, watch), --report <file> (the report as JSON too).
+// (register, set, lock, watch), --report <file> (the report as JSON too, with the raw history of
+// every register anomaly). `--recheck <file>` runs the register check again on the histories a
+// saved report kept (after a change to the checker, or to study one key) and starts no cluster.
 // Exits 1 if any anomaly was found; the report names the seed to run again.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { NEMESES, type NemesisKind } from './nemesis.ts';
-import { formatReport, runJepsen, WORKLOADS, type WorkloadName } from './runner.ts';
+import { recheckAnomalies } from './register-check.ts';
+import { formatReport, runJepsen, WORKLOADS, type RunReport, type WorkloadName } from './runner.ts';
 
 function parseArgs(argv: readonly string[]): Map<string, string> {
   const args = new Map<string, string>();
@@ -28,7 +31,24 @@ function list<T extends string>(value: string | undefined, all: readonly T[], wh
   return items as T[];
 }
 
+/** Checks again every register history a saved report kept; returns the number not proven. */
+function recheck(file: string): number {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  const verdicts = recheckAnomalies(saved.anomalies);
+  for (const v of verdicts) {
+    const { ok, steps } = v.result;
+    const why = v.result.ok === false ? `: ${v.result.explanation.split('\n')[0]}` : '';
+    process.stdout.write(`${v.key}: ${v.ops} operations, ${ok === true ? 'linearizable' : ok === false ? 'NOT linearizable' : 'undecided'} after ${steps} steps${why}\n`);
+  }
+  return verdicts.filter((v) => v.result.ok !== true).length;
+}
+
 const args = parseArgs(process.argv.slice(2));
+const recheckFile = args.get('recheck');
+if (recheckFile !== undefined) {
+  process.exitCode = recheck(recheckFile) > 0 ? 1 : 0;
+  process.exit();
+}
 const nemeses = list<NemesisKind>(args.get('nemesis'), NEMESES, 'nemesis');
 const nodes = Number(args.get('nodes') ?? (nemeses.includes('membership') ? 5 : 3));
 if (nodes !== 3 && nodes !== 5) throw new Error('--nodes must be 3 or 5');

@@ -5,6 +5,7 @@ import type { JepsenCluster, JepsenServer } from './cluster.ts';
 import type { Outcome, Tally, Timeline } from './history.ts';
 import { describeResult, type HttpResult } from './http.ts';
 import type { QuietWindows } from './nemesis.ts';
+import type { RegisterRecord } from './register-check.ts';
 
 /** A client's deadline for one request (a blocking query adds its wait). */
 export const OP_TIMEOUT_MS = 10_000;
@@ -24,6 +25,11 @@ export interface Anomaly {
   readonly workload: string;
   readonly kind: string;
   readonly detail: string;
+  /**
+   * The raw records behind a register anomaly, kept in the JSON report so the check can be run
+   * again on exactly that history (`npm run jepsen -- --recheck FILE`).
+   */
+  readonly records?: readonly RegisterRecord[];
 }
 
 export interface WorkloadResult {
