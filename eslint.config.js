@@ -24,7 +24,7 @@ const nondeterministicProperties = [
 const reach = (folder) => [`../${folder}/**`, `../../${folder}/**`, `../../../${folder}/**`, `../../../../${folder}/**`];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/node_modules/**', 'ui/dist/**', '**/*.generated.js', 'openapi/sdk/schema.d.ts'] },
+  { ignores: ['node_modules/**', '**/node_modules/**', 'ui/dist/**', 'dist/**', '**/*.generated.js', 'openapi/sdk/schema.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

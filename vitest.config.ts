@@ -53,8 +53,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          // Builds ui/dist first when it is stale (once, before any file runs).
-          globalSetup: ['test/browser/build-ui.ts'],
+          // Builds ui/dist (when stale) and dist/cairn.mjs first (once, before any file runs).
+          globalSetup: ['test/browser/build-server-and-ui.ts'],
           // One agent and one headless chromium per file, two files at a time on a 2-core machine.
           testTimeout: 60_000,
           hookTimeout: 120_000,

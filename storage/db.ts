@@ -20,7 +20,9 @@ import {
 export type Sqlite = Database.Database;
 
 const MEMORY = ':memory:';
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
+// Spelled from the project root (one level up), so the path holds both here in storage/ and in
+// the precompiled server (dist/cairn.mjs, see scripts/build-server.mjs).
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../storage/migrations', import.meta.url));
 
 /**
  * Page cache per connection (negative = KiB): 32 MiB keeps a typical Consul state's hot pages

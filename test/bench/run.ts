@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseOptions, USAGE, type BenchOptions } from './options.ts';
 import { table } from './report.ts';
 import { Session } from './session.ts';
-import { CairnTarget } from './targets/cairn.ts';
+import { buildCairnServer, CairnTarget } from './targets/cairn.ts';
 import { EtcdTarget } from './targets/etcd.ts';
 import type { Target } from './targets/target.ts';
 import { getWorkload, putWorkload } from './workloads/throughput.ts';
@@ -105,6 +105,7 @@ async function main(): Promise<number> {
     etcd = { binary, etcdctl: which('etcdctl') };
   }
   if (options.profileDir !== null) mkdirSync(options.profileDir, { recursive: true });
+  buildCairnServer(options.checkout);
   const header = machine(etcd?.binary ?? null);
   process.stderr.write(`${header}\n`);
   const s = new Session(options, performance.now());

@@ -1,5 +1,6 @@
-// The browser test's fixtures: a real `cairn agent -dev` process serving the admin UI (built by
-// the project's global setup, build-ui.ts) and Debian's chromium driven by playwright-core.
+// The browser test's fixtures: a real `cairn agent -dev` process serving the admin UI, run from
+// the precompiled server as `npm start` runs it (both built by the project's global setup,
+// build-server-and-ui.ts), and Debian's chromium driven by playwright-core.
 // Chromium missing is a failure with instructions, never a skip.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ export async function startFixture(config?: Record<string, unknown>): Promise<Br
     bootstrapExpect: 1,
     retryJoin: [],
     extraArgs: ['-dev', ...configArgs],
+    entry: 'bundle',
   });
   await agent.start();
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true }).catch(async (err: unknown) => {

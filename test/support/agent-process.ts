@@ -10,6 +10,8 @@ import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'app/cli.ts');
+/** The precompiled server `npm start` runs (scripts/build-server.mjs). */
+export const BUNDLE = join(ROOT, 'dist/cairn.mjs');
 /** The line `cairn agent` prints on stdout once its HTTP API listens (as Consul prints its own). */
 const READY_LINE = '==> Cairn agent running!';
 /** Start-up includes compiling TypeScript on the fly; generous on a loaded 2-core machine. */
@@ -25,6 +27,11 @@ export interface AgentOptions {
   readonly bootstrapExpect: number;
   readonly retryJoin: readonly string[];
   readonly extraArgs?: readonly string[];
+  /**
+   * What runs: the TypeScript sources through tsx (default), or the precompiled bundle that
+   * `npm start` runs (the caller builds it first, e.g. in a global setup).
+   */
+  readonly entry?: 'source' | 'bundle';
 }
 
 export class AgentProcess {
@@ -66,7 +73,8 @@ export class AgentProcess {
 
   async start(): Promise<void> {
     if (this.child !== null) throw new Error(`${this.options.name} is already running`);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...this.args()], {
+    const entry = this.options.entry === 'bundle' ? ['--enable-source-maps', BUNDLE] : ['--import', 'tsx', CLI];
+    const child = spawn(process.execPath, [...entry, ...this.args()], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'test' },
