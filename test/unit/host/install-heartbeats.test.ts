@@ -10,9 +10,12 @@ import type { LeaderInfo } from '../../../consensus/host/raft-host.ts';
 import { listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
 import { KvFsm, put } from './kv-fsm.ts';
 
-/** Ticks of 10 ms: an election timeout is 100–200 ms, so a 600 ms install spans several. */
-const TICK_MS = 10;
-const INSTALL_MS = 600;
+/**
+ * Ticks of 40 ms: an election timeout is 400–800 ms, so a 2.5 s install spans several, while a
+ * loaded machine's event-loop stalls (100 ms and more) stay well inside one.
+ */
+const TICK_MS = 40;
+const INSTALL_MS = 2_500;
 
 class SlowRestoreFsm extends KvFsm {
   override async restore(source: AsyncIterable<Uint8Array>, at: { index: number; term: number }): Promise<void> {
