@@ -11,8 +11,6 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../routes/env.ts';
 
 /** Longest blocking query (600 s + 600/16 s of jitter) plus a margin: never cut one short. */
 export const REQUEST_TIMEOUT_MS = 11 * 60_000;
@@ -88,7 +86,12 @@ function limitConnections(server: Server, maxPerClient: number, open: Set<Socket
   });
 }
 
-export async function listenHttp(app: OpenAPIHono<AppEnv>, host: string, port: number, limits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS): Promise<HttpListener> {
+/** What the listener serves: a Hono app, or anything with its fetch (e.g. withAdminUi's). */
+export interface FetchHandler {
+  fetch(request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response>;
+}
+
+export async function listenHttp(app: FetchHandler, host: string, port: number, limits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS): Promise<HttpListener> {
   let blocking = 0;
   const refused = new WeakSet<Socket>();
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {

@@ -1,11 +1,13 @@
 // The admin UI's static files under /ui/, in front of the HTTP API. The UI is built into
 // ui/dist before the agent starts (scripts/ensure-deps.mjs); it talks only to /v1 like any
-// client. Consul's routing quirks apply to the API alone, so /ui/ is answered before them.
+// client. Consul's routing quirks apply to the API alone, so /ui/ is answered before them: a
+// look at the URL's first characters picks the app, so API requests pass one router, not two.
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../routes/env.ts';
+import type { FetchHandler } from './http-server.ts';
 
 export const UI_DIST = resolve(import.meta.dirname, '../ui/dist');
 
@@ -42,19 +44,35 @@ function safeDecode(path: string): string | null {
   }
 }
 
+/**
+ * GET or HEAD of the bare root, /ui, or anything below /ui/ (query strings aside): the UI's.
+ * Reads the absolute URL in place: this runs for every request.
+ */
+export function isUiRequest(method: string, url: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const path = url.indexOf('/', url.indexOf('://') + 3);
+  if (path < 0) return false;
+  const SLASH = 47;
+  const QUESTION = 63;
+  const second = url.charCodeAt(path + 1);
+  if (Number.isNaN(second) || second === QUESTION) return true;
+  if (!url.startsWith('/ui', path)) return false;
+  const fourth = url.charCodeAt(path + 3);
+  return Number.isNaN(fourth) || fourth === SLASH || fourth === QUESTION;
+}
+
 /** Serves the UI at /ui/ and hands every other request to `api` unchanged (raw URL included). */
-export function withAdminUi(api: OpenAPIHono<AppEnv>, dist = UI_DIST): OpenAPIHono<AppEnv> {
-  const root = new OpenAPIHono<AppEnv>();
+export function withAdminUi(api: FetchHandler, dist = UI_DIST): FetchHandler {
+  const ui = new OpenAPIHono<AppEnv>();
   // Consul's agent with its UI enabled sends the bare root to the UI.
-  root.get('/', (c) => c.redirect('/ui/', 301));
-  root.get('/ui', (c) => c.redirect('/ui/', 301));
-  root.get('/ui/api', (c) => sendFile(c, dist, 'api.html', PAGE_CACHE));
-  root.get('/ui/assets/*', (c) => {
+  ui.get('/', (c) => c.redirect('/ui/', 301));
+  ui.get('/ui', (c) => c.redirect('/ui/', 301));
+  ui.get('/ui/api', (c) => sendFile(c, dist, 'api.html', PAGE_CACHE));
+  ui.get('/ui/assets/*', (c) => {
     const file = safeDecode(c.req.path.slice('/ui/'.length));
     return file === null ? c.text('Bad Request', 400) : sendFile(c, dist, file, ASSET_CACHE);
   });
   // Every other path below /ui/ is a route of the single-page app.
-  root.get('/ui/*', (c) => sendFile(c, dist, 'index.html', PAGE_CACHE));
-  root.all('*', (c) => api.fetch(c.req.raw, c.env));
-  return root;
+  ui.get('/ui/*', (c) => sendFile(c, dist, 'index.html', PAGE_CACHE));
+  return { fetch: (request, env) => (isUiRequest(request.method, request.url) ? ui.fetch(request, env) : api.fetch(request, env)) };
 }

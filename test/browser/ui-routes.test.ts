@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withAdminUi } from '../../app/ui-routes.ts';
+import { isUiRequest, withAdminUi } from '../../app/ui-routes.ts';
 import { NOT_UNDER_V1 } from '../../routes/middleware/consul-mux.ts';
 import { startRoutesHarness, type RoutesHarness } from '../support/routes-harness.ts';
 
@@ -29,9 +29,20 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const get = (path: string, root = dist) => withAdminUi(harness.app, root).request(path);
+/** A request to the UI-and-API handler as the HTTP listener would pass it. */
+const send = async (path: string, init?: RequestInit, root = dist): Promise<Response> =>
+  withAdminUi(harness.app, root).fetch(new Request(`http://127.0.0.1:8500${path}`, init), {} as never);
+const get = (path: string, root = dist) => send(path, undefined, root);
 
 describe('UI routes', () => {
+  it('tells UI requests from API requests by the first characters of the path', () => {
+    const base = 'http://127.0.0.1:8500';
+    for (const path of ['/', '/?x=1', '/ui', '/ui?x', '/ui/', '/ui/services/web', '/ui/assets/a.js']) expect(isUiRequest('GET', base + path), path).toBe(true);
+    for (const path of ['/uix', '/v1/kv/ui', '/v1/ui/', '//ui/', '/u', '/v1']) expect(isUiRequest('GET', base + path), path).toBe(false);
+    expect(isUiRequest('HEAD', `${base}/ui/`)).toBe(true);
+    for (const method of ['PUT', 'POST', 'DELETE']) expect(isUiRequest(method, `${base}/ui/`), method).toBe(false);
+  });
+
   it('sends the bare root to the UI, as Consul does with its UI enabled', async () => {
     const root = await get('/');
     expect(root.status).toBe(301);
@@ -76,16 +87,15 @@ describe('UI routes', () => {
   });
 
   it('passes every other request to the API unchanged', async () => {
-    const app = withAdminUi(harness.app, dist);
-    expect(await (await app.request('/v1/kv/ui-key', { method: 'PUT', body: 'v' })).text()).toBe('true');
-    const read = await app.request('/v1/kv/ui-key?raw');
+    expect(await (await send('/v1/kv/ui-key', { method: 'PUT', body: 'v' })).text()).toBe('true');
+    const read = await send('/v1/kv/ui-key?raw');
     expect(await read.text()).toBe('v');
     expect(Number(read.headers.get('X-Consul-Index'))).toBeGreaterThan(0);
-    const outside = await app.request('/uix');
+    const outside = await send('/uix');
     expect(outside.status).toBe(404);
     expect(await outside.text()).toBe(NOT_UNDER_V1);
-    const unclean = await app.request('/v1/kv');
+    const unclean = await send('/v1/kv');
     expect(unclean.status).toBe(301);
-    expect((await app.request('/ui/', { method: 'DELETE' })).status).toBe(404);
+    expect((await send('/ui/', { method: 'DELETE' })).status).toBe(404);
   });
 });
