@@ -85,7 +85,14 @@ export class Simulator implements ClusterControl, NodeEvents {
   private readonly excluded = new Set<number>();
   private readonly crashRng: Rng;
   phase: Phase = 'faults';
-  private probe: { index: number | undefined; inFlight: boolean; seq: number } = { index: undefined, inFlight: false, seq: 0 };
+  /**
+   * The liveness probe: `target` is fixed when it commits (its index, or a higher acknowledged
+   * write). Clients keep writing meanwhile, so "caught up with the latest acknowledged write"
+   * would be a moving target that measures throughput, not liveness: a follower sent one 64-byte
+   * append at a time (1-message window) never closes its gap while clients write at that same
+   * pace (seed bc0bf435). The drain phase, clients stopped, then requires every write.
+   */
+  private probe: { target: number | undefined; inFlight: boolean; seq: number } = { target: undefined, inFlight: false, seq: 0 };
   private deadline: SimTime = 0;
   private inconclusive = 0;
   /** The core that converged, whose servers the final checks hold to every acknowledged write. */
@@ -263,11 +270,11 @@ export class Simulator implements ClusterControl, NodeEvents {
   converged(): boolean {
     const l = this.leader();
     if (l === undefined) return false;
-    if (this.probe.index === undefined) {
+    const need = this.probe.target;
+    if (need === undefined) {
       this.sendProbe(l);
       return false;
     }
-    const need = Math.max(this.probe.index, this.history.maxAcked);
     return this.core().every((n) => n.host !== undefined && n.host.status().appliedIndex >= need);
   }
 
@@ -277,7 +284,7 @@ export class Simulator implements ClusterControl, NodeEvents {
     const value = `probe${++this.probe.seq}`;
     this.nodes[l]!.call((h) => h.propose(encodeCommand({ op: 'put', key: '__probe', value }))).then(
       (a) => {
-        this.probe = { ...this.probe, index: a.index, inFlight: false };
+        this.probe = { ...this.probe, target: Math.max(a.index, this.history.maxAcked), inFlight: false };
         this.note(`liveness probe committed at ${a.index}`);
       },
       () => (this.probe = { ...this.probe, inFlight: false }),

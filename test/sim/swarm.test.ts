@@ -30,6 +30,7 @@ const CORPUS: readonly CorpusSeed[] = [
   { seed: '77a55ef6', nodes: 5, why: 'no pre-vote, no check-quorum, reordered directory operations' },
   { seed: '56ea3042', nodes: 5, why: 'EIO during a snapshot write (was an unhandled rejection in the host)', ticks: DEFAULT_TICKS },
   { seed: '5f689e74', nodes: 5, why: 'a crash during the first meta write (openWal could not start)', ticks: DEFAULT_TICKS },
+  { seed: 'bc0bf435', nodes: 5, why: "a 1-message window of 64-byte appends: liveness once chased the clients' latest write", ticks: DEFAULT_TICKS },
 ];
 
 describe('seed corpus', () => {
