@@ -194,8 +194,8 @@ export class RaftHost {
   private failure: Error | undefined;
   /** Set while a user snapshot restore runs: proposals are refused; `fsmBusy` while the FSM loads it. */
   private restoring: { fsmBusy: Promise<void> | undefined } | undefined;
-  /** The loop is restoring the FSM from a snapshot sent by the leader (see answerHeartbeats). */
-  private installing = false;
+  /** When the Ready loop took the Ready it is handling (undefined between Readies); see loopStalled. */
+  private readyTakenAt: number | undefined;
   /** The term in the durable hard state. */
   private durableTerm = 0;
   /** Callers of whenBetweenReadies still waiting; failed if the host stops first. */
@@ -548,15 +548,24 @@ export class RaftHost {
         if (m.type !== 'snapshot') this.core.step(m);
       }
     });
-    if (this.installing) this.answerHeartbeats(messages);
+    if (this.loopStalled()) this.answerHeartbeats(messages);
   }
 
   /**
-   * While the loop installs a snapshot (seconds for a large state) the core's answers wait for
-   * the next Ready, and a leader that hears from no quorum steps down. Heartbeats are answered
-   * here instead, exactly as the core answers them: only at the core's current term, only to
-   * the leader it follows (the heartbeat was stepped first). A duplicate answer later is
-   * harmless (acknowledgements are idempotent).
+   * True once the loop has spent a tick or more on one Ready: installing a snapshot (seconds for
+   * a large state), or waiting on an fsync queued behind a disk busy with hundreds of MB of
+   * snapshot writeback. The core's answers then wait for the next Ready, and a leader that
+   * hears from no quorum for an election timeout steps down (an operator restore of 1 000 000
+   * keys to three servers lost its leader that way), so heartbeats are answered directly.
+   */
+  private loopStalled(): boolean {
+    return this.readyTakenAt !== undefined && this.opts.clock.now() - this.readyTakenAt >= this.tickMs;
+  }
+
+  /**
+   * Answers heartbeats while the loop is stalled, exactly as the core answers them: only at the
+   * core's current term, only to the leader it follows (the heartbeat was stepped first). A
+   * duplicate answer later is harmless (acknowledgements are idempotent).
    */
   private answerHeartbeats(messages: readonly Message[]): void {
     const s = this.guard(() => this.core.status());
@@ -646,7 +655,9 @@ export class RaftHost {
           continue;
         }
         const rd = this.core.ready();
+        this.readyTakenAt = this.opts.clock.now();
         await this.handleReady(rd);
+        this.readyTakenAt = undefined;
         if (this.state !== 'running' && this.state !== 'stopping') return;
         this.core.advance(rd);
         // After advance: the core's applied index now includes this Ready's entries.
@@ -810,11 +821,9 @@ export class RaftHost {
       // A user restore on the leader loaded the FSM before the core adopted the snapshot.
       if (this.opts.fsm.applied().index !== meta.index) {
         const reader = await this.opts.snapshots.open(snapshotName(meta.index, meta.term));
-        this.installing = true;
         try {
           await this.opts.fsm.restore(reader.chunks(), { index: meta.index, term: meta.term });
         } finally {
-          this.installing = false;
           await reader.close();
         }
         this.opts.observer?.snapshot?.('installed', this.opts.clock.now() - started);

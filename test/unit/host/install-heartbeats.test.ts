@@ -1,11 +1,12 @@
-// A follower whose Ready loop is busy installing a large snapshot still answers the leader's
-// heartbeats, so a leader that needs that follower for its quorum does not step down. Two real
-// hosts (WAL, snapshot store, TCP on 127.0.0.1); the follower's FSM takes several election
-// timeouts to restore.
+// A follower whose Ready loop is stalled — installing a large snapshot, or waiting on a slow
+// fsync — still answers the leader's heartbeats, so a leader that needs that follower for its
+// quorum does not step down. Two real hosts (WAL, snapshot store, TCP on 127.0.0.1); the
+// follower's FSM restore, or its disk's fsync, takes several election timeouts.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NodeVfs, type Vfs, type VfsFile } from 'raft-wal-ts';
 import type { LeaderInfo } from '../../../consensus/host/raft-host.ts';
 import { listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
 import { KvFsm, put } from './kv-fsm.ts';
@@ -24,6 +25,50 @@ class SlowRestoreFsm extends KvFsm {
   }
 }
 
+/** A real disk whose fsyncs take `slowMs` once set (a disk busy with writeback). */
+class SlowSyncVfs implements Vfs {
+  slowMs = 0;
+  private readonly inner = new NodeVfs();
+  mkdirp(d: string) {
+    return this.inner.mkdirp(d);
+  }
+  list(d: string) {
+    return this.inner.list(d);
+  }
+  async create(d: string, name: string) {
+    return this.wrap(await this.inner.create(d, name));
+  }
+  async open(d: string, name: string) {
+    return this.wrap(await this.inner.open(d, name));
+  }
+  remove(d: string, name: string) {
+    return this.inner.remove(d, name);
+  }
+  rename(d: string, from: string, to: string) {
+    return this.inner.rename(d, from, to);
+  }
+  async syncDir(d: string) {
+    await this.delay();
+    return this.inner.syncDir(d);
+  }
+  private delay(): Promise<void> {
+    return new Promise((r) => setTimeout(r, this.slowMs));
+  }
+  private wrap(f: VfsFile): VfsFile {
+    return {
+      size: () => f.size(),
+      readSync: (buf, pos) => f.readSync(buf, pos),
+      write: (buf, pos) => f.write(buf, pos),
+      sync: async () => {
+        await this.delay();
+        return f.sync();
+      },
+      truncate: (size) => f.truncate(size),
+      close: () => f.close(),
+    };
+  }
+}
+
 let root: string;
 const nodes: TestNode[] = [];
 afterEach(async () => {
@@ -31,8 +76,8 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe('a follower installing a snapshot', () => {
-  it('keeps answering heartbeats, so the leader that needs it for quorum keeps leading', async () => {
+describe('a follower whose Ready loop is stalled', () => {
+  it('keeps answering heartbeats while it installs a snapshot, so the leader that needs it for quorum keeps leading', async () => {
     root = mkdtempSync(join(tmpdir(), 'cairn-install-'));
     const raft = { snapshotThreshold: 20, snapshotTrailing: 5 };
     const lt = await listen('a');
@@ -57,6 +102,31 @@ describe('a follower installing a snapshot', () => {
     await waitForApplied(follower.host, after.index);
     expect(follower.fsm.restores).toBe(1);
     expect(follower.fsm.data.get('k59')).toBe('v59');
+    expect(changes.filter((c) => !c.isLeader)).toEqual([]);
+    expect(leader.host.status()).toMatchObject({ role: 'leader', term });
+  });
+
+  it('keeps answering heartbeats while its loop waits on a slow fsync', async () => {
+    root = mkdtempSync(join(tmpdir(), 'cairn-slow-sync-'));
+    const lt = await listen('a');
+    mkdirSync(join(root, 'a'));
+    const leader = await startNode({ id: 'a', dir: join(root, 'a'), bootstrap: voters({ id: 'a', address: lt.localAddress }), tickMs: TICK_MS }, lt);
+    nodes.push(leader);
+    await waitForLeader(leader.host, (i) => i.isLeader);
+    const vfs = new SlowSyncVfs();
+    mkdirSync(join(root, 'b'));
+    const follower = await startNode({ id: 'b', dir: join(root, 'b'), vfs, tickMs: TICK_MS });
+    nodes.push(follower);
+    await leader.host.addVoter('b', follower.transport.localAddress);
+    await waitForApplied(follower.host, (await leader.host.propose(put('k0', 'v0'))).index);
+    const changes: LeaderInfo[] = [];
+    leader.host.onLeaderChange((i) => changes.push(i));
+    const term = leader.host.status().term;
+    // The leader's quorum is both servers; b's next fsync takes several election timeouts.
+    vfs.slowMs = INSTALL_MS;
+    const slow = await leader.host.propose(put('k1', 'v1'));
+    vfs.slowMs = 0;
+    await waitForApplied(follower.host, slow.index);
     expect(changes.filter((c) => !c.isLeader)).toEqual([]);
     expect(leader.host.status()).toMatchObject({ role: 'leader', term });
   });
