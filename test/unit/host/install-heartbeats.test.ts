@@ -6,10 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeVfs, type Vfs, type VfsFile } from 'raft-wal-ts';
+import { NodeVfs } from 'raft-wal-ts';
 import type { LeaderInfo } from '../../../consensus/host/raft-host.ts';
 import { listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
 import { KvFsm, put } from './kv-fsm.ts';
+import { SyncHookVfs } from './sync-hook-vfs.ts';
 
 /**
  * Ticks of 40 ms: an election timeout is 400–800 ms, so a 2.5 s install spans several, while a
@@ -22,50 +23,6 @@ class SlowRestoreFsm extends KvFsm {
   override async restore(source: AsyncIterable<Uint8Array>, at: { index: number; term: number }): Promise<void> {
     await new Promise((r) => setTimeout(r, INSTALL_MS));
     return super.restore(source, at);
-  }
-}
-
-/** A real disk whose fsyncs take `slowMs` once set (a disk busy with writeback). */
-class SlowSyncVfs implements Vfs {
-  slowMs = 0;
-  private readonly inner = new NodeVfs();
-  mkdirp(d: string) {
-    return this.inner.mkdirp(d);
-  }
-  list(d: string) {
-    return this.inner.list(d);
-  }
-  async create(d: string, name: string) {
-    return this.wrap(await this.inner.create(d, name));
-  }
-  async open(d: string, name: string) {
-    return this.wrap(await this.inner.open(d, name));
-  }
-  remove(d: string, name: string) {
-    return this.inner.remove(d, name);
-  }
-  rename(d: string, from: string, to: string) {
-    return this.inner.rename(d, from, to);
-  }
-  async syncDir(d: string) {
-    await this.delay();
-    return this.inner.syncDir(d);
-  }
-  private delay(): Promise<void> {
-    return new Promise((r) => setTimeout(r, this.slowMs));
-  }
-  private wrap(f: VfsFile): VfsFile {
-    return {
-      size: () => f.size(),
-      readSync: (buf, pos) => f.readSync(buf, pos),
-      write: (buf, pos) => f.write(buf, pos),
-      sync: async () => {
-        await this.delay();
-        return f.sync();
-      },
-      truncate: (size) => f.truncate(size),
-      close: () => f.close(),
-    };
   }
 }
 
@@ -113,7 +70,7 @@ describe('a follower whose Ready loop is stalled', () => {
     const leader = await startNode({ id: 'a', dir: join(root, 'a'), bootstrap: voters({ id: 'a', address: lt.localAddress }), tickMs: TICK_MS }, lt);
     nodes.push(leader);
     await waitForLeader(leader.host, (i) => i.isLeader);
-    const vfs = new SlowSyncVfs();
+    const vfs = new SyncHookVfs(new NodeVfs());
     mkdirSync(join(root, 'b'));
     const follower = await startNode({ id: 'b', dir: join(root, 'b'), vfs, tickMs: TICK_MS });
     nodes.push(follower);
@@ -123,9 +80,9 @@ describe('a follower whose Ready loop is stalled', () => {
     leader.host.onLeaderChange((i) => changes.push(i));
     const term = leader.host.status().term;
     // The leader's quorum is both servers; b's next fsync takes several election timeouts.
-    vfs.slowMs = INSTALL_MS;
+    vfs.beforeSync = () => new Promise((r) => setTimeout(r, INSTALL_MS));
     const slow = await leader.host.propose(put('k1', 'v1'));
-    vfs.slowMs = 0;
+    vfs.beforeSync = async () => {};
     await waitForApplied(follower.host, slow.index);
     expect(changes.filter((c) => !c.isLeader)).toEqual([]);
     expect(leader.host.status()).toMatchObject({ role: 'leader', term });

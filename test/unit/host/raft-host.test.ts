@@ -3,12 +3,13 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeVfs, type Vfs, type VfsFile } from 'raft-wal-ts';
+import { NodeVfs, type Vfs } from 'raft-wal-ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FatalStorageError, NotLeaderError, RejectedError, ShutdownError } from '../../../consensus/host/errors.ts';
 import { createNode, listen, startNode, stopNode, voters, waitForApplied, waitForLeader, type TestNode } from './harness.ts';
 import { KvFsm, put, type KvResult } from './kv-fsm.ts';
 import { within } from './support.ts';
+import { SyncHookVfs } from './sync-hook-vfs.ts';
 
 let dir: string;
 const running: TestNode[] = [];
@@ -159,11 +160,11 @@ describe('RaftHost (single server)', () => {
   });
 
   it('stops on an fsync failure instead of retrying, failing pending and later proposals', async () => {
-    const faulty = new FailingSyncVfs(new NodeVfs());
+    const faulty = new SyncHookVfs(new NodeVfs());
     const n = await single({ vfs: faulty });
     await n.host.propose(put('a', '1'));
     const fatal = new Promise<Error>((resolve) => n.host.onFatal(resolve));
-    faulty.failSyncs = true;
+    faulty.beforeSync = (what) => Promise.reject(new Error(`EIO: injected ${what === 'dir' ? 'dir ' : ''}fsync failure`));
     await expect(n.host.propose(put('b', '2'))).rejects.toBeInstanceOf(FatalStorageError);
     expect(await within(fatal, 5_000, 'the fatal event')).toBeInstanceOf(FatalStorageError);
     expect(n.host.status().state).toBe('failed');
@@ -189,40 +190,3 @@ describe('RaftHost (single server)', () => {
     await expect(n.host.readBarrier('readIndex')).rejects.toBeInstanceOf(NotLeaderError);
   });
 });
-
-/** Passes everything through to a real Vfs, but fails every fsync once told to. */
-class FailingSyncVfs implements Vfs {
-  failSyncs = false;
-  constructor(private readonly inner: Vfs) {}
-  mkdirp(d: string) {
-    return this.inner.mkdirp(d);
-  }
-  list(d: string) {
-    return this.inner.list(d);
-  }
-  async create(d: string, name: string) {
-    return this.wrap(await this.inner.create(d, name));
-  }
-  async open(d: string, name: string) {
-    return this.wrap(await this.inner.open(d, name));
-  }
-  remove(d: string, name: string) {
-    return this.inner.remove(d, name);
-  }
-  rename(d: string, from: string, to: string) {
-    return this.inner.rename(d, from, to);
-  }
-  syncDir(d: string) {
-    return this.failSyncs ? Promise.reject(new Error('EIO: injected dir fsync failure')) : this.inner.syncDir(d);
-  }
-  private wrap(f: VfsFile): VfsFile {
-    return {
-      size: () => f.size(),
-      readSync: (buf, pos) => f.readSync(buf, pos),
-      write: (buf, pos) => f.write(buf, pos),
-      sync: () => (this.failSyncs ? Promise.reject(new Error('EIO: injected fsync failure')) : f.sync()),
-      truncate: (size) => f.truncate(size),
-      close: () => f.close(),
-    };
-  }
-}
