@@ -120,7 +120,8 @@ describe('admin UI', () => {
       await page.getByLabel('Value', { exact: true }).fill('{"replicas": 3}');
       await page.getByLabel('Flags').fill('42');
       await page.getByRole('button', { name: 'Create' }).click();
-      await page.getByRole('heading', { name: 'Key ui-test/app/config' }).waitFor();
+      // exact: by default the name matches any heading containing it, "New key …" too (a race).
+      await page.getByRole('heading', { name: 'Key ui-test/app/config', exact: true }).waitFor();
       expect(await readKey('ui-test/app/config')).toMatchObject({ value: '{"replicas": 3}', flags: 42 });
 
       await page.getByLabel('Value', { exact: true }).fill('{"replicas": 5}');
